@@ -1,0 +1,2 @@
+Console.Error.WriteLine("flotilla: not implemented yet");
+return 2;
