@@ -17,6 +17,8 @@ export DOCKER_API_VERSION=1.41 TESTCONTAINERS_RYUK_DISABLED=true DOTNET_CLI_TELE
 
 echo "test: building"
 dotnet build Cluster.sln -c Release -warnaserror -nologo -v:q
+echo "test: publishing flotilla-runtime (NativeAOT) to artifacts/bin/Runtime"
+dotnet publish src/Runtime/Runtime.csproj -c Release -o artifacts/bin/Runtime -nologo -v:q
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
