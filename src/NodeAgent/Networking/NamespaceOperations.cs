@@ -56,13 +56,18 @@ internal sealed class NamespaceOperations(NetworkCommands commands, NetworkingOp
         File.Delete(path);
     }
 
-    /// <summary>Creates the veth pair: the host end on the bridge, <c>eth0</c> in the namespace with address, MAC and default route.</summary>
+    /// <summary>
+    /// Creates the veth pair: the host end on the bridge, <c>eth0</c> in the namespace with address, MAC and
+    /// default route. Hairpin mode on the bridge port lets a container reach its own published port
+    /// through the host's address (the DNATed packet goes back out the port it came in).
+    /// </summary>
     public async Task CreateInterfaceAsync(string containerId, string namespacePath, string hostInterface, uint address, CancellationToken cancellationToken)
     {
         var mtu = options.Mtu.ToString(CultureInfo.InvariantCulture);
         var hostSide = $"""
             link add name {hostInterface} mtu {mtu} type veth peer name eth0 mtu {mtu} address {MacAddress(address)} netns {namespacePath}
             link set dev {hostInterface} master {options.BridgeName}
+            link set dev {hostInterface} type bridge_slave hairpin on
             link set dev {hostInterface} up
 
             """;
