@@ -208,7 +208,7 @@ internal sealed class ContainerNetworking : IContainerNetworking, IDisposable
             await SaveAsync(state, cancellationToken);
             return record;
         }
-        catch (Exception e) when (e is NetworkingException or IOException or OperationCanceledException or UnauthorizedAccessException)
+        catch
         {
             while (undo.TryPop(out var step))
             {

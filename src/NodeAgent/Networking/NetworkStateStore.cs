@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace Flotilla.NodeAgent.Networking;
 
@@ -9,12 +8,6 @@ namespace Flotilla.NodeAgent.Networking;
 /// </summary>
 internal sealed class NetworkStateStore(string path)
 {
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        WriteIndented = true,
-        Converters = { new JsonStringEnumConverter() },
-    };
-
     public string Path => path;
 
     public NetworkState Load()
@@ -26,7 +19,7 @@ internal sealed class NetworkStateStore(string path)
 
         try
         {
-            return JsonSerializer.Deserialize<NetworkState>(File.ReadAllText(path), JsonOptions) ?? new NetworkState();
+            return JsonSerializer.Deserialize(File.ReadAllText(path), NetworkingJsonContext.Default.NetworkState) ?? new NetworkState();
         }
         catch (JsonException e)
         {
@@ -40,7 +33,7 @@ internal sealed class NetworkStateStore(string path)
         var temporary = $"{path}.{Environment.ProcessId}.tmp";
         await using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough))
         {
-            await JsonSerializer.SerializeAsync(stream, state, JsonOptions, cancellationToken);
+            await JsonSerializer.SerializeAsync(stream, state, NetworkingJsonContext.Default.NetworkState, cancellationToken);
             await stream.FlushAsync(cancellationToken);
             stream.Flush(flushToDisk: true);
         }

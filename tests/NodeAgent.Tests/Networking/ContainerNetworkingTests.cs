@@ -181,6 +181,25 @@ public sealed class ContainerNetworkingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PublishedUdpPort_CarriesDatagramsBothWays()
+    {
+        var dns = await AttachAsync("udp", PortMapping.Parse("15353:53/udp"));
+        using var server = NamespaceSockets.CreateUdp(dns.NetworkNamespacePath!, 53);
+        using var client = NamespaceSockets.CreateUdp(_lab.HostNamespacePath(1), 0);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+
+        await client.SendAsync("ping"u8.ToArray(), _lab.HostAddress(0), 15353, timeout.Token);
+        var request = await server.ReceiveAsync(timeout.Token);
+        await server.SendAsync("pong"u8.ToArray(), request.RemoteEndPoint, timeout.Token);
+        var reply = await client.ReceiveAsync(timeout.Token);
+
+        Assert.Equal("ping"u8.ToArray(), request.Buffer);
+        Assert.Equal(_lab.HostAddress(1), request.RemoteEndPoint.Address.ToString());
+        Assert.Equal("pong"u8.ToArray(), reply.Buffer);
+        Assert.Equal($"{_lab.HostAddress(0)}:15353", reply.RemoteEndPoint.ToString());
+    }
+
+    [Fact]
     public async Task Attach_WritesResolvConfWithoutLoopbackResolvers()
     {
         var web = await AttachAsync("dns");
