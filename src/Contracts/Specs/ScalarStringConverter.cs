@@ -20,6 +20,15 @@ public sealed class ScalarStringConverter : JsonConverter<string>
             _ => throw new JsonException("expected a string"),
         };
 
+    public override string ReadAsPropertyName(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        reader.GetString() ?? string.Empty;
+
+    public override void WriteAsPropertyName(Utf8JsonWriter writer, string value, JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WritePropertyName(value);
+    }
+
     public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options)
     {
         ArgumentNullException.ThrowIfNull(writer);
