@@ -1,0 +1,4 @@
+using System.Runtime.Versioning;
+
+// The agent drives Linux namespaces, cgroups and mounts: it runs on Linux only.
+[assembly: SupportedOSPlatform("linux")]
