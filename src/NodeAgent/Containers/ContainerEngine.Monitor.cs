@@ -20,7 +20,7 @@ public sealed partial class ContainerEngine
     public async Task RunMonitorAsync(CancellationToken cancellationToken)
     {
         LinuxNative.BecomeChildSubreaper();
-        using var registration = PosixSignalRegistration.Create(PosixSignal.SIGCHLD, _ => SignalMonitor());
+        using var registration = OperatingSystem.IsWindows() ? null : PosixSignalRegistration.Create(PosixSignal.SIGCHLD, _ => SignalMonitor());
         while (!cancellationToken.IsCancellationRequested)
         {
             try

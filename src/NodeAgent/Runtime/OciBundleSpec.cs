@@ -75,7 +75,6 @@ public sealed class OciBundleSpec
                 ["effective"] = capabilities.DeepClone(),
                 ["permitted"] = capabilities.DeepClone(),
             },
-            ["rlimits"] = new JsonArray(new JsonObject { ["type"] = "RLIMIT_NOFILE", ["hard"] = 1048576, ["soft"] = 1048576 }),
             ["noNewPrivileges"] = true,
         };
     }
