@@ -8,7 +8,7 @@ using Yarp.ReverseProxy.Model;
 namespace Flotilla.Gateway.HealthChecks;
 
 /// <summary>
-/// Passive health check: a replica that fails at the transport level (refused, reset, timed out)
+/// Passive health check: a replica that fails at the transport level (refused, reset)
 /// <see cref="GatewayOptions.PassiveFailureThreshold"/> times in a row leaves rotation for
 /// <see cref="GatewayOptions.PassiveReactivationPeriod"/>. YARP's built-in rate policy needs a
 /// window of traffic before it acts; a killed container should cost a bounded number of requests.
@@ -46,10 +46,10 @@ internal sealed class ConsecutiveTransportFailuresPolicy(
         }
     }
 
-    // Failures the replica caused, not the client (a client hanging up says nothing about the replica).
+    // Transport failures the replica caused. Not the client hanging up, and not a timeout: one slow
+    // endpoint says little about the replica, and the active health check covers a hung one.
     internal static bool IsDestinationFault(ForwarderError error) => error is
         ForwarderError.Request or
-        ForwarderError.RequestTimedOut or
         ForwarderError.RequestBodyDestination or
         ForwarderError.ResponseHeaders or
         ForwarderError.ResponseBodyDestination or

@@ -178,6 +178,8 @@ internal static partial class RouteTableTranslator
             SessionAffinity = affinity,
             HealthCheck = new HealthCheckConfig
             {
+                // YARP's default (HealthyOrPanic) would send traffic to replicas known to be down when none is healthy.
+                AvailableDestinationsPolicy = "HealthyAndUnknown",
                 Active = active,
                 Passive = new PassiveHealthCheckConfig { Enabled = true, Policy = PassiveHealthPolicyName },
             },
