@@ -32,6 +32,7 @@ internal static class GatewayHostingExtensions
         services.AddSingleton<RouteTableConfigProvider>();
         services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<RouteTableConfigProvider>());
         services.AddSingleton<IPassiveHealthCheckPolicy, ConsecutiveTransportFailuresPolicy>();
+        services.AddSingleton<IConfigChangeListener, RouteTableChangeListener>();
         services.AddReverseProxy();
 
         services.AddSingleton<RouteFeedClient>();

@@ -15,6 +15,9 @@ internal sealed class GatewayMetrics
     /// <summary>Route label for requests that matched no route.</summary>
     public const string NoRoute = "(none)";
 
+    // Interned labels for the usual codes, so the hot path does not allocate a string per request.
+    private static readonly string[] CodeLabels = Enumerable.Range(0, 600).Select(c => c.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+
     private readonly Histogram _requestDuration;
     private readonly Histogram _propagation;
     private readonly Gauge _tableVersion;
@@ -27,7 +30,7 @@ internal sealed class GatewayMetrics
     private readonly HashSet<(string Route, string Replica)> _reportedDestinations = [];
     private readonly Lock _refreshLock = new();
 
-    public GatewayMetrics()
+    public GatewayMetrics(RouteTableConfigProvider routeTable)
     {
         Registry = Prometheus.Metrics.NewCustomRegistry();
         var factory = Prometheus.Metrics.WithCustomRegistry(Registry);
@@ -56,6 +59,7 @@ internal sealed class GatewayMetrics
             "flotilla_gateway_destination_health",
             "Health check verdict per replica and check kind: 1 healthy, 0 unknown, -1 unhealthy.",
             new GaugeConfiguration { LabelNames = ["route", "replica", "check"] });
+        routeTable.Applied += (_, applied) => ObserveTableApplied(applied);
     }
 
     public CollectorRegistry Registry { get; }
@@ -63,7 +67,7 @@ internal sealed class GatewayMetrics
     public void ObserveRequest(string route, int statusCode, TimeSpan elapsed) =>
         _requestDuration.WithLabels(route, StatusCodeLabel(statusCode)).Observe(elapsed.TotalSeconds);
 
-    public void ObserveTableApplied(AppliedRouteTable applied)
+    private void ObserveTableApplied(AppliedRouteTable applied)
     {
         if (applied.GeneratedAt is { } generated)
         {
@@ -116,8 +120,6 @@ internal sealed class GatewayMetrics
         _ => 0,
     };
 
-    // Interned labels for the usual codes, so the hot path does not allocate a string per request.
-    private static readonly string[] CodeLabels = Enumerable.Range(0, 600).Select(c => c.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 
     private static string StatusCodeLabel(int statusCode) =>
         (uint)statusCode < CodeLabels.Length ? CodeLabels[statusCode] : statusCode.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -1,5 +1,6 @@
 using Flotilla.Contracts.Routes;
-using Flotilla.Gateway.Metrics;
+using Flotilla.Gateway.Hosting;
+using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Options;
@@ -14,11 +15,12 @@ namespace Flotilla.Gateway.Routing;
 internal sealed class RouteFeedClient(
     RouteTableConfigProvider provider,
     IOptions<ControlPlaneOptions> options,
-    GatewayMetrics metrics,
+    IOptions<GatewayOptions> gatewayOptions,
     TimeProvider timeProvider,
     ILogger<RouteFeedClient> logger) : BackgroundService
 {
     private readonly ControlPlaneOptions _options = options.Value;
+    private readonly RouteTableFile? _file = gatewayOptions.Value.RouteTableFile.Length > 0 ? new RouteTableFile(gatewayOptions.Value.RouteTableFile) : null;
     private volatile bool _connected;
 
     /// <summary>True while a subscription is open and has delivered at least one table.</summary>
@@ -26,6 +28,7 @@ internal sealed class RouteFeedClient(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        await LoadFileAsync(stoppingToken);
         using var channel = GrpcChannel.ForAddress(_options.Address, new GrpcChannelOptions
         {
             HttpHandler = new SocketsHttpHandler
@@ -53,15 +56,20 @@ internal sealed class RouteFeedClient(
                     cancellationToken: stoppingToken);
                 await foreach (var table in call.ResponseStream.ReadAllAsync(stoppingToken))
                 {
-                    Apply(table);
                     _connected = true;
+                    if (Apply(table))
+                    {
+                        // Not cancelled by shutdown: a table applied just before stopping must still reach the disk.
+                        await SaveFileAsync(table, CancellationToken.None);
+                    }
+
                     delay = _options.ReconnectMinDelay;
                 }
 
                 _connected = false;
                 RouteFeedLog.StreamEnded(logger, _options.Address, provider.Current?.Version ?? 0, delay);
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (Exception e) when (stoppingToken.IsCancellationRequested && e is OperationCanceledException or RpcException)
             {
                 break;
             }
@@ -96,22 +104,60 @@ internal sealed class RouteFeedClient(
         _connected = false;
     }
 
-    private void Apply(RouteTable table)
+    private bool Apply(RouteTable table)
     {
         var current = provider.Current;
         if (current is not null && current.Version == table.Version && current.Table.Routes.Equals(table.Routes))
         {
-            return;
+            return false;
         }
 
-        var applied = provider.Apply(table);
-        foreach (var problem in applied.Translated.Problems)
+        var translated = provider.Apply(table);
+        foreach (var problem in translated.Problems)
         {
             RouteFeedLog.TableProblem(logger, table.Version, problem);
         }
 
-        RouteFeedLog.Applied(logger, table.Version, applied.Translated.Routes.Count, applied.Translated.Clusters.Sum(c => c.Destinations?.Count ?? 0));
-        metrics.ObserveTableApplied(applied);
+        RouteFeedLog.Applied(logger, table.Version, translated.Routes.Count, translated.Clusters.Sum(c => c.Destinations?.Count ?? 0));
+        return true;
+    }
+
+    private async Task LoadFileAsync(CancellationToken cancellationToken)
+    {
+        if (_file is null)
+        {
+            return;
+        }
+
+        try
+        {
+            if (await _file.LoadAsync(cancellationToken) is { } table && provider.Current is null)
+            {
+                provider.Apply(table);
+                RouteFeedLog.LoadedFromFile(logger, table.Version, _file.Path);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidProtocolBufferException or InvalidJsonException)
+        {
+            RouteFeedLog.FileFailed(logger, _file.Path, e.Message);
+        }
+    }
+
+    private async Task SaveFileAsync(RouteTable table, CancellationToken cancellationToken)
+    {
+        if (_file is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await _file.SaveAsync(table, cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            RouteFeedLog.FileFailed(logger, _file.Path, e.Message);
+        }
     }
 
     private TimeSpan NextDelay(TimeSpan delay)

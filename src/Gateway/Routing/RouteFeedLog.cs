@@ -21,4 +21,13 @@ internal static partial class RouteFeedLog
 
     [LoggerMessage(EventId = 105, Level = LogLevel.Error, Message = "Route feed at {Address} rejected the gateway's token ({Status}); check ControlPlane:Token. Retrying in {Delay}")]
     public static partial void Unauthenticated(ILogger logger, string address, string status, TimeSpan delay);
+
+    [LoggerMessage(EventId = 106, Level = LogLevel.Information, Message = "Serving route table version {Version} from {Path} until the control plane answers")]
+    public static partial void LoadedFromFile(ILogger logger, long version, string path);
+
+    [LoggerMessage(EventId = 107, Level = LogLevel.Warning, Message = "Could not read or write the route table file {Path}: {Reason}")]
+    public static partial void FileFailed(ILogger logger, string path, string reason);
+
+    [LoggerMessage(EventId = 108, Level = LogLevel.Error, Message = "The proxy refused route table revision {Revision} and keeps routing by the previous one: {Reason}")]
+    public static partial void Rejected(ILogger logger, string revision, string reason);
 }

@@ -57,4 +57,32 @@ public sealed class ControlPlaneOutageTests
         }, "the gateway to resubscribe and apply the new table");
         Assert.True(feed.Subscriptions > subscriptionsBefore);
     }
+
+    [Fact]
+    public async Task RestartWithoutControlPlane_ServesTheLastTableFromTheRouteTableFile()
+    {
+        var directory = Directory.CreateTempSubdirectory("flotilla-gateway-test-");
+        try
+        {
+            var settings = new Dictionary<string, string?> { ["Gateway:RouteTableFile"] = Path.Combine(directory.FullName, "routes.json") };
+            await using var a = await Upstream.StartAsync("web-a");
+            await using (var feed = await RouteFeedServer.StartAsync())
+            await using (var first = await GatewayHost.StartAsync(feed.Address, settings))
+            {
+                await first.WaitForVersionAsync(feed.Publish(Routes.For("web", "/", a)).Version);
+            }
+
+            await using var restarted = await GatewayHost.StartAsync($"http://127.0.0.1:{FreePort.Next()}", settings);
+            await Eventually.TrueAsync(async () =>
+            {
+                using var response = await restarted.GetAsync("/");
+                return response.StatusCode == HttpStatusCode.OK && await response.Content.ReadAsStringAsync() == "web-a";
+            }, "the restarted gateway to serve the saved table");
+            Assert.False((await restarted.RoutesAsync()).GetProperty("controlPlaneConnected").GetBoolean());
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
 }

@@ -15,7 +15,7 @@ public sealed class RouteTableConfigProviderTests
         Assert.Null(provider.Current);
 
         var table = new RouteTable { Version = 3, Routes = { new Route { Workload = "web", PathPrefix = "/web" } } };
-        var applied = provider.Apply(table);
+        provider.Apply(table);
 
         Assert.True(before.ChangeToken.HasChanged);
         var after = provider.GetConfig();
@@ -23,7 +23,14 @@ public sealed class RouteTableConfigProviderTests
         Assert.Equal("web", Assert.Single(after.Routes).RouteId);
         Assert.Equal("web", Assert.Single(after.Clusters).ClusterId);
         Assert.Equal("3", after.RevisionId);
-        Assert.Same(applied, provider.Current);
+        // Not current until the proxy says it routes by it.
+        Assert.Null(provider.Current);
+        AppliedRouteTable? raised = null;
+        provider.Applied += (_, applied) => raised = applied;
+        provider.OnConfigurationApplied([before]);
+        Assert.Null(provider.Current);
+        provider.OnConfigurationApplied([after]);
         Assert.Equal(3, provider.Current!.Version);
+        Assert.Same(provider.Current, raised);
     }
 }
