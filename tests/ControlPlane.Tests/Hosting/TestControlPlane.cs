@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using Flotilla.ControlPlane.Hosting;
 using Grpc.Core;
+using Microsoft.AspNetCore.Builder;
 using Grpc.Net.Client;
 
 namespace Flotilla.ControlPlane.Tests.Hosting;

@@ -1,5 +1,6 @@
 using Flotilla.Contracts.Specs;
 using Flotilla.ControlPlane.Scheduling;
+using PlacementStrategy = Flotilla.ControlPlane.Scheduling.PlacementStrategy;
 
 namespace Flotilla.ControlPlane.Tests.Scheduling;
 
