@@ -6,8 +6,9 @@ namespace Flotilla.TestSupport.Netns;
 /// <summary>
 /// N simulated hosts on one private L2 segment: a network namespace per host, a veth from each to
 /// a bridge in the root namespace, addresses in a /24 of 198.18.0.0/15 claimed for this group
-/// alone. Hosts reach each other and the root namespace at <see cref="GatewayAddress"/>, and
-/// nothing else: no default route, and the bridge's traffic is never forwarded elsewhere.
+/// alone. Hosts reach each other and the root namespace at <see cref="GatewayAddress"/> (including
+/// ports Docker publishes there, e.g. <see cref="Redis.RedisFixture"/>'s), and nothing else: no
+/// default route, and the bridge's traffic is forwarded nowhere else.
 /// <code>
 /// await using var hosts = await NetnsHosts.CreateAsync(2);
 /// var ping = await hosts[0].RunAsync("busybox", "ping", "-c", "1", hosts[1].Address);
@@ -42,7 +43,7 @@ public sealed class NetnsHosts : IAsyncDisposable
 
     /// <summary>
     /// The bridge's address in the root namespace: the one root-namespace address hosts can reach,
-    /// e.g. for a control plane or Redis started outside the hosts and listening on all addresses.
+    /// e.g. a control plane listening on all addresses, or a port Docker publishes (Redis).
     /// </summary>
     public string GatewayAddress { get; }
 
@@ -111,7 +112,8 @@ public sealed class NetnsHosts : IAsyncDisposable
         foreach (var rule in FirewallRules())
         {
             // Docker sets FORWARD's policy to DROP and br_netfilter sends bridged frames through
-            // it: allow host-to-host traffic explicitly, and refuse routing anywhere else.
+            // it: allow host-to-host traffic explicitly, and connections to ports published on the
+            // gateway address (Docker's DNAT to a container on this machine); refuse the rest.
             await ProcessRunner.RunCheckedAsync("iptables", ["-w", "-I", "FORWARD", .. rule], cancellationToken);
         }
     }
@@ -193,10 +195,13 @@ public sealed class NetnsHosts : IAsyncDisposable
         }
     }
 
+    // Inserted in this order at the top of FORWARD, so they end up in reverse: published ports,
+    // then host to host, then refuse the rest.
     private IEnumerable<string[]> FirewallRules() =>
     [
         ["-i", BridgeName, "!", "-o", BridgeName, "-m", "comment", "--comment", Tag, "-j", "DROP"],
         ["-i", BridgeName, "-o", BridgeName, "-m", "comment", "--comment", Tag, "-j", "ACCEPT"],
+        ["-i", BridgeName, "-m", "conntrack", "--ctstate", "DNAT", "-m", "comment", "--comment", Tag, "-j", "ACCEPT"],
     ];
 
     private static async Task IpBatchAsync(IEnumerable<string> commands, CancellationToken cancellationToken, string? inNamespace = null)
