@@ -23,7 +23,7 @@ echo "test: publishing flotilla-runtime (NativeAOT) to artifacts/bin/Runtime"
 dotnet publish src/Runtime/Runtime.csproj -c Release -o artifacts/bin/Runtime -nologo -v:q
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+trap 'rm -f "$log" "$log.uncategorized"' EXIT
 built=$(date +%s)
 echo "test: running tests"
 set +e
@@ -53,6 +53,23 @@ if ((status == 0 && passed + failed == 0)); then
   status=1
 fi
 if ((status != 0 && failed == 0)); then failed=1; fi  # a broken run is a failure even without a count
+
+# Every test class carries a Category trait (DESIGN.md), or `--filter Category=...` would skip it
+# unseen. Only on a full run: run what matches no category; anything that runs is a failure.
+if (($# == 0)); then
+  echo "test: checking that every test has a Category trait"
+  timeout --kill-after=30s 10m dotnet test Cluster.sln -c Release --no-build --nologo \
+    --filter 'Category!=Unit&Category!=Integration&Category!=EndToEnd' \
+    --logger 'console;verbosity=normal' >"$log.uncategorized" 2>&1 || true
+  uncategorized=$(grep -E '^  (Passed|Failed|Skipped) [A-Za-z_]' "$log.uncategorized" | sed -E 's/^  [A-Za-z]+ /  /' || true)
+  if [[ -n "$uncategorized" ]]; then
+    count=$(printf '%s\n' "$uncategorized" | wc -l)
+    printf 'test: %d test(s) without [Trait("Category", "Unit"|"Integration"|"EndToEnd")]:\n%s\n' "$count" "$uncategorized" >&2
+    failed=$((failed + count))
+    ((status != 0)) || status=1
+  fi
+  rm -f "$log.uncategorized"
+fi
 
 failures=$(grep -E '^  Failed [A-Za-z_]' "$log" | sed 's/^  Failed /  /' || true)
 skips=$(grep -E '^  Skipped [A-Za-z_]' "$log" | sed 's/^  Skipped /  /' || true)
