@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Flotilla.TestSupport.Processes;
 
 namespace Flotilla.TestSupport.Netns;
@@ -14,13 +15,16 @@ namespace Flotilla.TestSupport.Netns;
 /// var ping = await hosts[0].RunAsync("busybox", "ping", "-c", "1", hosts[1].Address);
 /// </code>
 /// Disposing kills every process in the namespaces and removes namespaces, bridge and firewall
-/// rules. Needs root. Resources are named <c>fth&lt;index&gt;…</c>; a group that finds leftovers
-/// of a crashed run under its index removes them first.
+/// rules. Needs root. Resources are named <c>fth&lt;index&gt;…</c> after the claimed subnet; the
+/// first group made in a process removes what crashed runs left under subnets nobody holds.
 /// </summary>
-public sealed class NetnsHosts : IAsyncDisposable
+public sealed partial class NetnsHosts : IAsyncDisposable
 {
     private const int MaxHosts = 200;
     private const int FirstHostOctet = 10;
+
+    // Once per process: remove what crashed runs left under subnets nobody holds any more.
+    private static readonly Lazy<Task> StaleSweep = new(() => SweepStaleAsync(CancellationToken.None));
     private readonly SubnetLease _lease;
     private readonly List<NetnsHost> _hosts = [];
 
@@ -62,6 +66,7 @@ public sealed class NetnsHosts : IAsyncDisposable
             throw new InvalidOperationException("netns hosts need root (network namespaces, bridges, iptables): run the tests as root");
         }
 
+        await StaleSweep.Value;
         var hosts = new NetnsHosts(SubnetLease.Acquire());
         try
         {
@@ -97,6 +102,24 @@ public sealed class NetnsHosts : IAsyncDisposable
         {
             _hosts.Clear();
             _lease.Dispose();
+        }
+    }
+
+    private static async Task SweepStaleAsync(CancellationToken cancellationToken)
+    {
+        var namespaces = await ProcessRunner.RunCheckedAsync("ip", ["netns", "list"], cancellationToken);
+        var links = await ProcessRunner.RunCheckedAsync("ip", ["-o", "link", "show", "type", "bridge"], cancellationToken);
+        var rules = await ProcessRunner.RunCheckedAsync("iptables", ["-w", "-S", "FORWARD"], cancellationToken);
+        var indices = LeftoverName().Matches(namespaces.StandardOutput + links.StandardOutput + rules.StandardOutput)
+            .Select(m => int.Parse(m.Groups["index"].Value, CultureInfo.InvariantCulture))
+            .Where(i => i < SubnetLease.Count)
+            .Distinct();
+        foreach (var index in indices)
+        {
+            if (SubnetLease.TryAcquire(index) is { } lease)
+            {
+                await new NetnsHosts(lease).DisposeAsync();
+            }
         }
     }
 
@@ -203,6 +226,9 @@ public sealed class NetnsHosts : IAsyncDisposable
         ["-i", BridgeName, "-o", BridgeName, "-m", "comment", "--comment", Tag, "-j", "ACCEPT"],
         ["-i", BridgeName, "-m", "conntrack", "--ctstate", "DNAT", "-m", "comment", "--comment", Tag, "-j", "ACCEPT"],
     ];
+
+    [GeneratedRegex(@"\bfth(?:br)?(?<index>\d+)\b")]
+    private static partial Regex LeftoverName();
 
     private static async Task IpBatchAsync(IEnumerable<string> commands, CancellationToken cancellationToken, string? inNamespace = null)
     {
