@@ -1,4 +1,8 @@
+using Flotilla.Gateway.Hosting;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddGateway();
+
 var app = builder.Build();
-app.MapGet("/healthz", () => "ok");
+app.MapGateway();
 app.Run();
