@@ -1,4 +1,7 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.MapGet("/healthz", () => "ok");
-app.Run();
+using Flotilla.ControlPlane.Hosting;
+
+var app = ControlPlaneHost.Build(args);
+await app.RunAsync();
+
+/// <summary>The entry point, visible to functional tests.</summary>
+public partial class Program;

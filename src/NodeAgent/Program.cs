@@ -1,4 +1,4 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.MapGet("/healthz", () => "ok");
-app.Run();
+using Flotilla.NodeAgent;
+
+var app = AgentApp.Build(args, _ => { });
+await app.RunAsync();

@@ -1,2 +1,24 @@
-Console.Error.WriteLine("flotilla-runtime: not implemented yet");
-return 2;
+using Flotilla.Runtime;
+using Flotilla.Runtime.Cli;
+using Flotilla.Runtime.Launch;
+
+if (args.Length >= 1 && args[0] == "init")
+{
+    return InitStage.Run(args);
+}
+
+try
+{
+    var parsed = Arguments.Parse(args);
+    return ContainerCommands.Dispatch(parsed);
+}
+catch (RuntimeException e)
+{
+    Console.Error.WriteLine($"flotilla-runtime: {e.Message}");
+    return 1;
+}
+catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+{
+    Console.Error.WriteLine($"flotilla-runtime: {e.Message}");
+    return 1;
+}

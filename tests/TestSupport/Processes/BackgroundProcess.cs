@@ -12,6 +12,7 @@ public sealed class BackgroundProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly Queue<string> _lines = new();
     private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Found)> _waiters = [];
+    private int? _exitCode;
 
     private BackgroundProcess(Process process, string commandLine)
     {
@@ -25,11 +26,11 @@ public sealed class BackgroundProcess : IAsyncDisposable
     /// <summary>The child's process id.</summary>
     public int Id => _process.Id;
 
-    /// <summary>True once the process has exited.</summary>
-    public bool HasExited => _process.HasExited;
+    /// <summary>True once the process has exited (also after it was disposed).</summary>
+    public bool HasExited => _exitCode is not null || _process.HasExited;
 
-    /// <summary>The exit status; only meaningful once <see cref="HasExited"/> is true.</summary>
-    public int ExitCode => _process.ExitCode;
+    /// <summary>The exit status; throws while the process runs.</summary>
+    public int ExitCode => _exitCode ?? _process.ExitCode;
 
     /// <summary>The last lines it printed on stdout and stderr, interleaved as they arrived.</summary>
     public string RecentOutput
@@ -136,6 +137,7 @@ public sealed class BackgroundProcess : IAsyncDisposable
 
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             await _process.WaitForExitAsync(timeout.Token);
+            _exitCode = _process.ExitCode;
         }
         catch (InvalidOperationException)
         {

@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Requests per second through a published port (nftables DNAT on the agent's bridge) against the same
+# nginx reached directly from its own network namespace, plus connection set-up latency.
+#
+# Layout (all network namespaces made here; nothing touches the root namespace's network):
+#   client ns ──veth── switch ns (bridge) ──veth── host ns (flotilla0 bridge, rules) ──veth── container ns (nginx)
+# The container's network is made by the agent's own code (AddNetworking → IContainerNetworking.AttachAsync),
+# run as a .NET file-based app.
+#
+# Figures (medians of interleaved rounds):
+#   RESULT rps_direct=            wrk inside the container's namespace to 127.0.0.1:80
+#   RESULT rps_published_remote=  wrk on the client host to hostIP:hostPort (DNAT, forwarded over the bridge)
+#   RESULT rps_published_local=   wrk on the host itself to 127.0.0.1:hostPort (output DNAT + masquerade)
+#   RESULT rps_routed=            wrk on the client host to containerIP:80 over a static route (same hops, no NAT)
+#   RESULT ratio_vs_direct=       rps_published_remote / rps_direct   (target >= 0.8)
+#   RESULT ratio_vs_routed=       rps_published_remote / rps_routed   (the cost of the NAT rules alone)
+#   RESULT ratio_local_vs_direct= rps_published_local / rps_direct
+#   RESULT connect_us_direct= / connect_us_published=   median TCP connect time (curl, 200 connections)
+#   RESULT rps_new_connection_ratio=  published / direct with a new connection per request
+# Usage: bench/published-port.sh [seconds-per-run (default 5)] [rounds (default 3)]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [[ $EUID -ne 0 ]]; then echo "published-port: needs root (network namespaces, nftables)" >&2; exit 1; fi
+for tool in wrk nginx curl ip nft nsenter unshare dotnet; do
+  command -v "$tool" >/dev/null || { echo "published-port: '$tool' is missing" >&2; exit 1; }
+done
+
+duration=${1:-5}
+rounds=${2:-3}
+connections=32
+tag=fltbench-$RANDOM$RANDOM
+work=$(mktemp -d /tmp/$tag.XXXX)
+host=$tag-host client=$tag-client switch=$tag-sw
+host_ip=198.18.0.1 client_ip=198.18.0.2 host_port=18080
+nginx_pid=""
+
+cleanup() {
+  set +e
+  [[ -n $nginx_pid ]] && kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null
+  if [[ -f $work/app/bench.cs ]]; then
+    (cd "$work/app" && dotnet run bench.cs -- detach "$work" "/run/netns/$host" >/dev/null 2>&1)
+  fi
+  for ns in "$work"/netns/*; do [[ -e $ns ]] && umount "$ns" 2>/dev/null; done
+  ip netns del "$client" 2>/dev/null; ip netns del "$host" 2>/dev/null; ip netns del "$switch" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "published-port: building the lab ($tag)" >&2
+ip netns add "$switch"; ip netns add "$host"; ip netns add "$client"
+ip -n "$switch" link add sw0 type bridge && ip -n "$switch" link set sw0 up
+i=0
+for pair in "$host:$host_ip" "$client:$client_ip"; do
+  ns=${pair%%:*} addr=${pair#*:}
+  ip -n "$ns" link add uplink type veth peer name port$i netns "$switch"
+  ip -n "$switch" link set port$i master sw0 up
+  ip -n "$ns" addr add "$addr/24" dev uplink
+  ip -n "$ns" link set uplink up && ip -n "$ns" link set lo up
+  i=$((i + 1))
+done
+
+mkdir -p "$work/app"
+cat >"$work/app/bench.cs" <<EOF
+#:project $(pwd)/src/NodeAgent/NodeAgent.csproj
+#:property TreatWarningsAsErrors=false
+#:property PublishAot=false
+using Flotilla.NodeAgent.Networking;
+using Microsoft.Extensions.DependencyInjection;
+
+var (verb, root, hostNs) = (args[0], args[1], args[2]);
+using var services = new ServiceCollection().AddLogging().AddNetworking(o =>
+{
+    o.Subnet = "10.77.0.0/24";
+    o.StateDirectory = Path.Combine(root, "state");
+    o.NetnsDirectory = Path.Combine(root, "netns");
+    o.HostNetworkNamespace = hostNs;
+}).BuildServiceProvider();
+var networking = services.GetRequiredService<IContainerNetworking>();
+if (verb == "attach")
+{
+    var attachment = await networking.AttachAsync(
+        new NetworkRequest("bench", "bench", "bench", NetworkMode.Bridge, [PortMapping.Parse("$host_port:80")]), CancellationToken.None);
+    Console.WriteLine(\$"{attachment.NetworkNamespacePath} {attachment.IpAddress}");
+}
+else
+{
+    await networking.DetachAsync("bench", CancellationToken.None);
+}
+EOF
+echo "published-port: attaching the container with the agent's networking code (first build takes a while)" >&2
+read -r container_ns container_ip < <(cd "$work/app" && dotnet run bench.cs -- attach "$work" "/run/netns/$host" | tail -1)
+echo "published-port: container namespace $container_ns, address $container_ip, published $host_ip:$host_port" >&2
+# Only for the routed reference: the client reaches the container's subnet through the host without NAT.
+ip -n "$client" route add 10.77.0.0/24 via "$host_ip"
+
+cat >"$work/nginx.conf" <<EOF
+daemon off;
+worker_processes 1;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $work/tmp; proxy_temp_path $work/tmp; fastcgi_temp_path $work/tmp;
+  uwsgi_temp_path $work/tmp; scgi_temp_path $work/tmp;
+  server { listen 80 reuseport backlog=4096; keepalive_requests 1000000; location / { return 200 "hello from flotilla\n"; } }
+}
+EOF
+mkdir -p "$work/tmp"
+nsenter --net="$container_ns" nginx -c "$work/nginx.conf" &
+nginx_pid=$!
+for _ in $(seq 50); do nsenter --net="$container_ns" curl -sf -o /dev/null http://127.0.0.1/ && break; sleep 0.1; done
+nsenter --net="/run/netns/$client" curl -sf -o /dev/null --max-time 3 "http://$host_ip:$host_port/" \
+  || { echo "published-port: the published port does not answer from the client host" >&2; exit 1; }
+
+rps() { # namespace-path url [extra wrk args...]
+  local ns=$1 url=$2; shift 2
+  nsenter --net="$ns" wrk -t1 -c"$connections" -d"${duration}s" "$@" "$url" | awk '/^Requests\/sec:/ { printf "%.0f\n", $2 }'
+}
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+declare -A samples
+for round in $(seq "$rounds"); do
+  echo "published-port: round $round/$rounds" >&2
+  samples[direct]+="$(rps "$container_ns" "http://127.0.0.1:80/") "
+  samples[remote]+="$(rps "/run/netns/$client" "http://$host_ip:$host_port/") "
+  samples[local]+="$(rps "/run/netns/$host" "http://127.0.0.1:$host_port/") "
+  samples[routed]+="$(rps "/run/netns/$client" "http://$container_ip:80/") "
+  samples[direct_close]+="$(rps "$container_ns" "http://127.0.0.1:80/" -H "Connection: close") "
+  samples[remote_close]+="$(rps "/run/netns/$client" "http://$host_ip:$host_port/" -H "Connection: close") "
+done
+for key in "${!samples[@]}"; do
+  echo "published-port: $key samples: ${samples[$key]}" >&2
+  declare "m_$key=$(tr ' ' '\n' <<<"${samples[$key]}" | grep . | median)"
+done
+
+connect_us() { # namespace-path url
+  for _ in $(seq 200); do nsenter --net="$1" curl -s -o /dev/null -w '%{time_connect}\n' "$2"; done \
+    | awk '{ printf "%.0f\n", $1 * 1000000 }' | median
+}
+connect_direct=$(connect_us "$container_ns" "http://127.0.0.1:80/")
+connect_published=$(connect_us "/run/netns/$client" "http://$host_ip:$host_port/")
+
+echo "RESULT rps_direct=$m_direct"
+echo "RESULT rps_published_remote=$m_remote"
+echo "RESULT rps_published_local=$m_local"
+echo "RESULT rps_routed=$m_routed"
+echo "RESULT ratio_vs_direct=$(awk -v a="$m_remote" -v b="$m_direct" 'BEGIN { printf "%.2f", a / b }')"
+echo "RESULT ratio_vs_routed=$(awk -v a="$m_remote" -v b="$m_routed" 'BEGIN { printf "%.2f", a / b }')"
+echo "RESULT ratio_local_vs_direct=$(awk -v a="$m_local" -v b="$m_direct" 'BEGIN { printf "%.2f", a / b }')"
+echo "RESULT rps_new_connection_ratio=$(awk -v a="$m_remote_close" -v b="$m_direct_close" 'BEGIN { printf "%.2f", a / b }')"
+echo "RESULT connect_us_direct=$connect_direct"
+echo "RESULT connect_us_published=$connect_published"

@@ -1,0 +1,3 @@
+namespace Flotilla.ControlPlane.Api;
+
+public sealed record ResourcesResponse(long MilliCpu, long MemoryBytes, long Pids);

@@ -1,0 +1,8 @@
+namespace Flotilla.ControlPlane.Grains;
+
+public enum ReplicaHealth
+{
+    Unknown,
+    Healthy,
+    Unhealthy,
+}

@@ -1,0 +1,7 @@
+namespace Flotilla.ControlPlane.Hosting;
+
+public enum ControlPlaneMode
+{
+    Embedded,
+    Cluster,
+}

@@ -1,0 +1,85 @@
+using System.Text.Json;
+using Flotilla.NodeAgent.Runtime;
+using Flotilla.NodeAgent.State;
+
+namespace Flotilla.NodeAgent.Containers;
+
+public sealed partial class ContainerEngine
+{
+    /// <summary>
+    /// Re-adopts the containers of the state directory after an agent (re)start: running ones whose process
+    /// is still alive keep running untouched; those that died meanwhile go through exit handling (and their
+    /// restart policy); exited ones keep their writable layer.
+    /// </summary>
+    public async Task RecoverAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(_options.ContainersDirectory);
+        var dead = new List<(ContainerEntry Entry, int Pid)>();
+        foreach (var directory in Directory.EnumerateDirectories(_options.ContainersDirectory))
+        {
+            var paths = new ContainerPaths(directory);
+            ContainerRecord? record;
+            try
+            {
+                record = File.Exists(paths.RecordFile) ? StateJson.Read<ContainerRecord>(paths.RecordFile) : null;
+            }
+            catch (JsonException error)
+            {
+                Log.UnreadableState(_logger, paths.RecordFile, error.Message);
+                continue;
+            }
+
+            if (record is null)
+            {
+                continue;
+            }
+
+            var context = new ContainerContext(record, _images.Find(record.ImageId), paths);
+            var entry = new ContainerEntry(context);
+            if (record.State == ContainerState.Removed)
+            {
+                await ReleaseAsync(context, cancellationToken);
+                continue;
+            }
+
+            foreach (var hook in _hooks)
+            {
+                try
+                {
+                    await hook.RecoverAsync(context, cancellationToken);
+                }
+                catch (Exception error) when (error is IOException or InvalidOperationException)
+                {
+                    Log.HookFailed(_logger, "recover", record.Name, error.Message);
+                }
+            }
+
+            _containers[record.Id] = entry;
+            lock (_namesLock)
+            {
+                _names[record.Name] = record.Id;
+            }
+
+            _logs.Open(record.Id, paths);
+            switch (record.State)
+            {
+                case ContainerState.Running when LinuxNative.IsAlive(record.Pid, record.PidStartTime):
+                    _logs.Activate(record.Id);
+                    Log.Adopted(_logger, record.Name, record.Pid);
+                    break;
+                case ContainerState.Running:
+                    dead.Add((entry, record.Pid));
+                    break;
+                case ContainerState.Restarting:
+                    ScheduleRestart(entry, TimeSpan.Zero, record.RestartCount);
+                    break;
+            }
+        }
+
+        foreach (var (entry, pid) in dead)
+        {
+            entry.ExitClaimedPid = pid;
+            await HandleExitAsync(entry, pid, 255);
+        }
+    }
+}

@@ -1,0 +1,7 @@
+namespace Flotilla.NodeAgent.Containers;
+
+public sealed class ContainerNotFoundException(string reference)
+    : KeyNotFoundException($"no such container: {reference}")
+{
+    public string Reference { get; } = reference;
+}

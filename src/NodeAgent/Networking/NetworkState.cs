@@ -1,0 +1,13 @@
+namespace Flotilla.NodeAgent.Networking;
+
+/// <summary>What the agent has handed out on its bridge: attachments by container id, and where IPAM left off.</summary>
+internal sealed class NetworkState
+{
+    /// <summary>The subnet the addresses were taken from; a changed subnet is refused rather than silently mixed.</summary>
+    public string? Subnet { get; set; }
+
+    /// <summary>The last address handed out; the next search starts after it so a freed address is not reused at once.</summary>
+    public string? LastAddress { get; set; }
+
+    public Dictionary<string, AttachmentRecord> Attachments { get; set; } = new(StringComparer.Ordinal);
+}

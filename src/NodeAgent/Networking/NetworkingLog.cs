@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Logging;
+
+namespace Flotilla.NodeAgent.Networking;
+
+internal static partial class NetworkingLog
+{
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Bridge {Bridge} ready with {Gateway}/{PrefixLength}; {Count} attachments, rules in nftables table {Table}")]
+    public static partial void HostReady(ILogger logger, string bridge, string gateway, int prefixLength, int count, string table);
+
+    [LoggerMessage(EventId = 5002, Level = LogLevel.Information, Message = "Attached container {ContainerId} ({Mode}) at {Address}, ports {Ports}")]
+    public static partial void Attached(ILogger logger, string containerId, string mode, string? address, string ports);
+
+    [LoggerMessage(EventId = 5003, Level = LogLevel.Information, Message = "Detached container {ContainerId}")]
+    public static partial void Detached(ILogger logger, string containerId);
+
+    [LoggerMessage(EventId = 5004, Level = LogLevel.Warning, Message = "Removing the network of container {ContainerId}, which no longer exists")]
+    public static partial void RemovingStale(ILogger logger, string containerId);
+
+    [LoggerMessage(EventId = 5005, Level = LogLevel.Warning, Message = "Removing leftover {What} {Name} that no attachment owns")]
+    public static partial void RemovingLeftover(ILogger logger, string what, string name);
+
+    [LoggerMessage(EventId = 5006, Level = LogLevel.Warning, Message = "Undoing a step of a failed attach of container {ContainerId} failed")]
+    public static partial void UndoFailed(ILogger logger, Exception exception, string containerId);
+
+    [LoggerMessage(EventId = 5007, Level = LogLevel.Warning, Message = "Cleaning up {What} of container {ContainerId} failed; it is retried on the next reconcile")]
+    public static partial void CleanupFailed(ILogger logger, Exception exception, string what, string containerId);
+}

@@ -1,0 +1,8 @@
+namespace Flotilla.NodeAgent.Networking;
+
+/// <summary>The transport protocol of a published port.</summary>
+public enum PortProtocol
+{
+    Tcp,
+    Udp,
+}

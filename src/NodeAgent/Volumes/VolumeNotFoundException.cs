@@ -1,0 +1,3 @@
+namespace Flotilla.NodeAgent.Volumes;
+
+public sealed class VolumeNotFoundException(string name) : KeyNotFoundException($"no such volume: {name}");

@@ -1,0 +1,345 @@
+using System.Globalization;
+using Flotilla.Runtime.Spec;
+
+namespace Flotilla.Runtime.Linux;
+
+/// <summary>
+/// A container's cgroup: one directory per hierarchy on cgroup v1 (and the unified one on hybrid hosts),
+/// or one cgroup2 directory when the host is v2 only.
+/// </summary>
+internal sealed class Cgroups
+{
+    private readonly List<(CgroupHierarchy Hierarchy, string Dir)> _dirs;
+
+    private Cgroups(List<(CgroupHierarchy, string)> dirs) => _dirs = dirs;
+
+    public IReadOnlyList<string> Paths => _dirs.Select(d => d.Dir).ToList();
+
+    public IReadOnlyList<Launch.CgroupMountPoint> MountPoints() =>
+        _dirs.Select(d => new Launch.CgroupMountPoint(d.Hierarchy.Name, d.Dir, d.Hierarchy.IsV2)).ToList();
+
+    public static string Normalize(string? cgroupsPath, string id)
+    {
+        var path = string.IsNullOrEmpty(cgroupsPath) ? "/" + id : cgroupsPath;
+        return "/" + path.Trim('/');
+    }
+
+    /// <summary>Creates the directories and writes the limits; undoes what it made when a write fails.</summary>
+    /// <summary>What every container may use whatever its device rules say (runc allows the same).</summary>
+    private static readonly string[] DefaultAllowedDevices =
+        ["c *:* m", "b *:* m", "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm", "c 5:0 rwm",
+         "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm"];
+
+    public static Cgroups Create(string relativePath, ResourcesSpec? resources, IReadOnlyList<DeviceSpec>? devices = null)
+    {
+        var hierarchies = CgroupHierarchy.Discover();
+        var pureV2 = hierarchies.All(h => h.IsV2);
+        var dirs = new List<(CgroupHierarchy, string)>();
+        var cgroups = new Cgroups(dirs);
+        try
+        {
+            foreach (var hierarchy in hierarchies)
+            {
+                var dir = hierarchy.MountPoint.TrimEnd('/') + relativePath;
+                CreateDirectory(hierarchy, dir, pureV2);
+                dirs.Add((hierarchy, dir));
+                if (hierarchy.IsV2 && pureV2)
+                {
+                    ApplyV2(dir, resources);
+                }
+                else if (!hierarchy.IsV2)
+                {
+                    ApplyV1(hierarchy, dir, resources, devices ?? []);
+                }
+            }
+            return cgroups;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            cgroups.Destroy();
+            throw new RuntimeException($"setting up cgroup {relativePath}: {e.Message}");
+        }
+    }
+
+    public static Cgroups Open(IReadOnlyList<string> paths)
+    {
+        var hierarchies = CgroupHierarchy.Discover();
+        var dirs = new List<(CgroupHierarchy, string)>();
+        foreach (var path in paths)
+        {
+            var hierarchy = hierarchies.FirstOrDefault(h => path.StartsWith(h.MountPoint.TrimEnd('/') + "/", StringComparison.Ordinal));
+            if (hierarchy is not null)
+            {
+                dirs.Add((hierarchy, path));
+            }
+        }
+        return new Cgroups(dirs);
+    }
+
+    public void Join(int pid)
+    {
+        var text = pid.ToString(CultureInfo.InvariantCulture);
+        foreach (var (_, dir) in _dirs)
+        {
+            try
+            {
+                File.WriteAllText(Path.Combine(dir, "cgroup.procs"), text);
+            }
+            catch (IOException e)
+            {
+                throw new RuntimeException($"moving process {pid} into cgroup {dir}: {e.Message}");
+            }
+        }
+    }
+
+    /// <summary>The process ids in the container's cgroup (from the pids, freezer or any hierarchy).</summary>
+    public IReadOnlyList<int> Processes()
+    {
+        var dir = _dirs.FirstOrDefault(d => d.Hierarchy.Has("pids") || d.Hierarchy.Has("freezer")).Dir
+            ?? _dirs.Select(d => d.Dir).FirstOrDefault();
+        if (dir is null)
+        {
+            return [];
+        }
+        try
+        {
+            return File.ReadAllLines(Path.Combine(dir, "cgroup.procs"))
+                .Where(l => l.Length > 0).Select(l => int.Parse(l, CultureInfo.InvariantCulture)).ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
+    public bool OomKilled()
+    {
+        foreach (var (hierarchy, dir) in _dirs)
+        {
+            var file = hierarchy.IsV2 ? Path.Combine(dir, "memory.events") : Path.Combine(dir, "memory.oom_control");
+            if ((hierarchy.IsV2 || hierarchy.Has("memory")) && File.Exists(file))
+            {
+                try
+                {
+                    foreach (var line in File.ReadLines(file))
+                    {
+                        if (line.StartsWith("oom_kill ", StringComparison.Ordinal) && line[9..].Trim() != "0")
+                        {
+                            return true;
+                        }
+                    }
+                }
+                catch (IOException)
+                {
+                    // the cgroup went away: nothing to report
+                }
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Kills whatever is left in the cgroup and removes its directories (the leaf only).</summary>
+    public void Destroy()
+    {
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            foreach (var pid in Processes())
+            {
+                _ = Native.Libc.Kill(pid, Native.Sys.SIGKILL);
+            }
+            var left = 0;
+            foreach (var (_, dir) in _dirs)
+            {
+                if (Directory.Exists(dir))
+                {
+                    try
+                    {
+                        Directory.Delete(dir);
+                    }
+                    catch (IOException)
+                    {
+                        left++;
+                    }
+                }
+            }
+            if (left == 0)
+            {
+                return;
+            }
+            Thread.Sleep(5);
+        }
+        throw new RuntimeException($"cgroup {string.Join(", ", Paths)} still has processes after SIGKILL");
+    }
+
+    private static void CreateDirectory(CgroupHierarchy hierarchy, string dir, bool pureV2)
+    {
+        var root = hierarchy.MountPoint.TrimEnd('/');
+        var current = root;
+        foreach (var part in dir[(root.Length + 1)..].Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parent = current;
+            current = current + "/" + part;
+            if (!Directory.Exists(current))
+            {
+                Directory.CreateDirectory(current);
+            }
+            if (hierarchy.Has("cpuset"))
+            {
+                // A new v1 cpuset starts empty and refuses tasks until it has cpus and mems.
+                InheritIfEmpty(parent, current, "cpuset.cpus");
+                InheritIfEmpty(parent, current, "cpuset.mems");
+            }
+            if (hierarchy.IsV2 && pureV2)
+            {
+                EnableV2Controllers(parent);
+            }
+        }
+    }
+
+    private static void InheritIfEmpty(string parent, string dir, string file)
+    {
+        var path = Path.Combine(dir, file);
+        if (File.ReadAllText(path).Trim().Length == 0)
+        {
+            File.WriteAllText(path, File.ReadAllText(Path.Combine(parent, file)).Trim());
+        }
+    }
+
+    private static void EnableV2Controllers(string dir)
+    {
+        var available = File.ReadAllText(Path.Combine(dir, "cgroup.controllers")).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var wanted = available.Where(c => c is "cpu" or "cpuset" or "memory" or "pids" or "io").Select(c => "+" + c);
+        var line = string.Join(' ', wanted);
+        if (line.Length > 0)
+        {
+            File.WriteAllText(Path.Combine(dir, "cgroup.subtree_control"), line);
+        }
+    }
+
+    private static void ApplyV1(CgroupHierarchy hierarchy, string dir, ResourcesSpec? resources, IReadOnlyList<DeviceSpec> devices)
+    {
+        if (resources is null)
+        {
+            return;
+        }
+        if (hierarchy.Has("memory") && resources.Memory is { } memory)
+        {
+            if (memory.Limit is { } limit and not 0)
+            {
+                Write(dir, "memory.limit_in_bytes", limit);
+            }
+            if (memory.Swap is { } swap and not 0 && File.Exists(Path.Combine(dir, "memory.memsw.limit_in_bytes")))
+            {
+                Write(dir, "memory.memsw.limit_in_bytes", swap);
+            }
+            if (memory.Reservation is { } reservation and not 0)
+            {
+                Write(dir, "memory.soft_limit_in_bytes", reservation);
+            }
+            if (memory.Swappiness is { } swappiness)
+            {
+                Write(dir, "memory.swappiness", swappiness);
+            }
+            if (memory.DisableOomKiller == true)
+            {
+                Write(dir, "memory.oom_control", 1);
+            }
+        }
+        if (hierarchy.Has("cpu") && resources.Cpu is { } cpu)
+        {
+            if (cpu.Shares is { } shares and not 0)
+            {
+                Write(dir, "cpu.shares", (long)shares);
+            }
+            if (cpu.Period is { } period and not 0)
+            {
+                Write(dir, "cpu.cfs_period_us", (long)period);
+            }
+            if (cpu.Quota is { } quota and not 0)
+            {
+                Write(dir, "cpu.cfs_quota_us", quota);
+            }
+        }
+        if (hierarchy.Has("cpuset") && resources.Cpu is { } cpuset)
+        {
+            if (!string.IsNullOrEmpty(cpuset.Cpus))
+            {
+                File.WriteAllText(Path.Combine(dir, "cpuset.cpus"), cpuset.Cpus);
+            }
+            if (!string.IsNullOrEmpty(cpuset.Mems))
+            {
+                File.WriteAllText(Path.Combine(dir, "cpuset.mems"), cpuset.Mems);
+            }
+        }
+        if (hierarchy.Has("pids") && resources.Pids is { } pids)
+        {
+            File.WriteAllText(Path.Combine(dir, "pids.max"), pids.Limit > 0 ? pids.Limit.ToString(CultureInfo.InvariantCulture) : "max");
+        }
+        if (hierarchy.Has("devices") && resources.Devices is { Count: > 0 } rules)
+        {
+            foreach (var rule in rules)
+            {
+                var line = $"{rule.Type ?? "a"} {Number(rule.Major)}:{Number(rule.Minor)} {rule.Access ?? "rwm"}";
+                File.WriteAllText(Path.Combine(dir, rule.Allow ? "devices.allow" : "devices.deny"), line);
+            }
+            foreach (var line in DefaultAllowedDevices.Concat(devices.Select(d =>
+                         string.Create(CultureInfo.InvariantCulture, $"{(d.Type == "b" ? 'b' : 'c')} {d.Major}:{d.Minor} rwm"))))
+            {
+                File.WriteAllText(Path.Combine(dir, "devices.allow"), line);
+            }
+        }
+    }
+
+    private static void ApplyV2(string dir, ResourcesSpec? resources)
+    {
+        if (resources is null)
+        {
+            return;
+        }
+        if (resources.Memory is { } memory)
+        {
+            if (memory.Limit is { } limit and not 0)
+            {
+                File.WriteAllText(Path.Combine(dir, "memory.max"), limit < 0 ? "max" : limit.ToString(CultureInfo.InvariantCulture));
+                if (memory.Swap is { } swap and not 0 && File.Exists(Path.Combine(dir, "memory.swap.max")))
+                {
+                    File.WriteAllText(Path.Combine(dir, "memory.swap.max"),
+                        swap < 0 || limit < 0 ? "max" : (swap - limit).ToString(CultureInfo.InvariantCulture));
+                }
+            }
+            if (memory.Reservation is { } reservation and > 0)
+            {
+                Write(dir, "memory.low", reservation);
+            }
+        }
+        if (resources.Cpu is { } cpu)
+        {
+            if (cpu.Shares is { } shares and not 0)
+            {
+                Write(dir, "cpu.weight", (long)(1 + (((shares - 2) * 9999) / 262142)));
+            }
+            if (cpu.Quota is { } quota and not 0 || cpu.Period is { } and not 0)
+            {
+                var q = cpu.Quota is { } qv and > 0 ? qv.ToString(CultureInfo.InvariantCulture) : "max";
+                File.WriteAllText(Path.Combine(dir, "cpu.max"), $"{q} {(cpu.Period is { } p and not 0 ? p : 100000)}");
+            }
+            if (!string.IsNullOrEmpty(cpu.Cpus))
+            {
+                File.WriteAllText(Path.Combine(dir, "cpuset.cpus"), cpu.Cpus);
+            }
+            if (!string.IsNullOrEmpty(cpu.Mems))
+            {
+                File.WriteAllText(Path.Combine(dir, "cpuset.mems"), cpu.Mems);
+            }
+        }
+        if (resources.Pids is { } pids)
+        {
+            File.WriteAllText(Path.Combine(dir, "pids.max"), pids.Limit > 0 ? pids.Limit.ToString(CultureInfo.InvariantCulture) : "max");
+        }
+    }
+
+    private static string Number(long? value) => value is { } v and >= 0 ? v.ToString(CultureInfo.InvariantCulture) : "*";
+
+    private static void Write(string dir, string file, long value) =>
+        File.WriteAllText(Path.Combine(dir, file), value.ToString(CultureInfo.InvariantCulture));
+}
