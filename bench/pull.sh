@@ -7,8 +7,8 @@
 # its layer store); the registry's files are in the page cache for both alike.
 #
 # What is timed: for docker, the `docker pull` command; for Flotilla, the IImageStore.PullAsync call
-# inside a small driver process (the `flotilla pull` CLI talks to the agent daemon, whose start-up is not
-# part of a pull; the driver's own .NET start-up is not timed either).
+# inside a small driver process, after the driver has pulled a small other image to warm its JIT (the
+# `flotilla pull` CLI talks to a long-running agent daemon, as `docker pull` talks to a warm dockerd).
 #
 # Usage: bench/pull.sh [RUNS]   (default 5). Prints RESULT lines; ratio_vs_docker = median ratio (≤ 1.0 is the target).
 set -euo pipefail
@@ -22,7 +22,7 @@ registry_pid=""
 tag="bench-$(basename "$work" | tr -dc 'a-z0-9' | tail -c 8)"
 cleanup() {
   [[ -n "$registry_pid" ]] && kill "$registry_pid" 2>/dev/null && wait "$registry_pid" 2>/dev/null || true
-  docker rmi -f "${image:-none}" >/dev/null 2>&1 || true
+  docker rmi -f "${image:-none}" "${warm:-none}" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -70,6 +70,15 @@ EOF
 DOCKER_BUILDKIT=0 docker build -q -t "$image" "$work/ctx" >/dev/null
 docker push -q "$image" >/dev/null
 docker rmi -f "$image" >/dev/null
+# A small separate image the driver pulls first, untimed: the agent is a long-running daemon whose code is
+# JIT-compiled and warm, as dockerd's is; a fresh driver process would otherwise time the JIT as well.
+warm="$address/flotilla-bench/warm:$tag"
+mkdir -p "$work/warm"
+echo warm >"$work/warm/warm.txt"
+printf 'FROM scratch\nCOPY warm.txt /warm.txt\n' >"$work/warm/Dockerfile"
+DOCKER_BUILDKIT=0 docker build -q -t "$warm" "$work/warm" >/dev/null
+docker push -q "$warm" >/dev/null
+docker rmi -f "$warm" >/dev/null
 
 echo "bench: building the Flotilla pull driver" >&2
 mkdir -p "$work/driver"
@@ -82,6 +91,12 @@ using Flotilla.NodeAgent.Images;
 using Microsoft.Extensions.DependencyInjection;
 
 var state = args[1];
+await using (var warmServices = new ServiceCollection().AddLogging().AddImages(o => o.StateDirectory = state + "-warm").BuildServiceProvider())
+{
+    await warmServices.GetRequiredService<IImageStore>().PullAsync(args[2], null, CancellationToken.None);
+}
+
+Directory.Delete(state + "-warm", recursive: true);
 await using var services = new ServiceCollection().AddLogging().AddImages(o => o.StateDirectory = state).BuildServiceProvider();
 var store = services.GetRequiredService<IImageStore>();
 var started = Stopwatch.GetTimestamp();
@@ -92,7 +107,7 @@ EOF
 dotnet build "$work/driver/pull.cs" -c Release -v:q -nologo >"$work/driver-build.log" 2>&1 || { cat "$work/driver-build.log" >&2; exit 1; }
 driver() { dotnet run --no-build -c Release "$work/driver/pull.cs" -- "$@"; }
 # One untimed pull each to warm the registry's page cache and both code paths.
-driver "$image" "$work/state-warm" >/dev/null
+driver "$image" "$work/state-warm" "$warm" >/dev/null
 rm -rf "$work/state-warm"
 docker pull -q "$image" >/dev/null && docker rmi -f "$image" >/dev/null
 
@@ -100,7 +115,7 @@ flotilla_times=()
 docker_times=()
 for run in $(seq 1 "$runs"); do
   state="$work/state-$run"
-  read -r seconds id size < <(driver "$image" "$state")
+  read -r seconds id size < <(driver "$image" "$state" "$warm")
   rm -rf "$state"
   flotilla_times+=("$seconds")
 
