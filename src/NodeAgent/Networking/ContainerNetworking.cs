@@ -305,9 +305,43 @@ internal sealed class ContainerNetworking : IContainerNetworking, IDisposable
             .EnsureSuccess("cannot enable IPv4 forwarding");
 
         await ApplyRulesAsync(state.Attachments.Values, cancellationToken);
+        await AllowForwardingThroughIptablesAsync(cancellationToken);
         _hostReady = true;
         NetworkingLog.HostReady(_logger, bridge, Ipv4Subnet.Format(_subnet.Gateway), _subnet.PrefixLength, state.Attachments.Count, NftRuleset.TableName(bridge));
         return state;
+    }
+
+    /// <summary>
+    /// A host where Docker (or a firewall) set the iptables FORWARD policy to DROP would drop the containers'
+    /// forwarded traffic whatever our own table says (an nftables accept does not override another table's
+    /// drop), so the bridge's traffic is accepted there explicitly, once, and only when the policy is DROP.
+    /// </summary>
+    private async Task AllowForwardingThroughIptablesAsync(CancellationToken cancellationToken)
+    {
+        CommandResult forward;
+        try
+        {
+            forward = await _commands.RunOnHostAsync("iptables", ["-w", "-S", "FORWARD"], null, cancellationToken);
+        }
+        catch (NetworkingException)
+        {
+            return; // no iptables on this host: nothing can drop our traffic there
+        }
+
+        if (!forward.Succeeded || !forward.Output.Contains("-P FORWARD DROP", StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        foreach (var direction in new[] { "-i", "-o" })
+        {
+            string[] rule = ["FORWARD", direction, _options.BridgeName, "-m", "comment", "--comment", $"flotilla {_options.BridgeName}", "-j", "ACCEPT"];
+            if (!(await _commands.RunOnHostAsync("iptables", ["-w", "-C", .. rule], null, cancellationToken)).Succeeded)
+            {
+                (await _commands.RunOnHostAsync("iptables", ["-w", "-I", .. rule], null, cancellationToken))
+                    .EnsureSuccess("cannot accept the bridge's traffic in the iptables FORWARD chain (its policy is DROP)");
+            }
+        }
     }
 
     private async Task ApplyRulesAsync(IEnumerable<AttachmentRecord> attachments, CancellationToken cancellationToken) =>

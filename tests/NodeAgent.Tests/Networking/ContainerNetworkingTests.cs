@@ -97,6 +97,19 @@ public sealed class ContainerNetworkingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task HostWhoseIptablesForwardPolicyIsDrop_StillForwardsContainerTraffic()
+    {
+        // What Docker does to a host's FORWARD chain; set before the agent first touches the host.
+        await _lab.RunOnHostAsync(0, "iptables", "-w", "-P", "FORWARD", "DROP");
+        var web = await AttachAsync("behind-docker", PortMapping.Parse("18086:80"));
+        await _lab.ServeHttpAsync(web.NetworkNamespacePath!, 80, "forwarded");
+        await _lab.ServeHttpAsync(_lab.HostNamespacePath(1), 8082, "outbound");
+
+        Assert.Equal("forwarded", await NetnsLab.FetchAsync(_lab.HostNamespacePath(1), $"http://{_lab.HostAddress(0)}:18086/"));
+        Assert.Equal("outbound", await NetnsLab.FetchAsync(web.NetworkNamespacePath!, $"http://{_lab.HostAddress(1)}:8082/"));
+    }
+
+    [Fact]
     public async Task Container_ReachesAnotherContainersPublishedPort_ThroughTheHostAddress()
     {
         var server = await AttachAsync("hairpin-server", PortMapping.Parse("18081:80"));
