@@ -256,6 +256,30 @@ internal sealed class ContainerNetworking : IContainerNetworking, IDisposable
         {
             await NamespaceOperations.RemoveNamespaceAsync(record.NetworkNamespacePath, cancellationToken);
         }
+
+        if (record.IpAddress is not null)
+        {
+            await ForgetConnectionsAsync(record.IpAddress, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Drops the connection-tracking entries of a removed container. Without this a client that keeps sending
+    /// UDP to a published port keeps its entry alive and stays DNATed to the dead address, even after another
+    /// container publishes the port. Needs the <c>conntrack</c> tool; without it the entries just time out.
+    /// </summary>
+    private async Task ForgetConnectionsAsync(string address, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // Exit code 1 means "no entry matched", which is fine.
+            await _commands.RunOnHostAsync("conntrack", ["-D", "--reply-src", address], null, cancellationToken);
+            await _commands.RunOnHostAsync("conntrack", ["-D", "--orig-src", address], null, cancellationToken);
+        }
+        catch (NetworkingException e)
+        {
+            NetworkingLog.CleanupFailed(_logger, e, "connection tracking entries", address);
+        }
     }
 
     /// <summary>Namespaces and veths a crash left behind between creating them and persisting the attachment.</summary>

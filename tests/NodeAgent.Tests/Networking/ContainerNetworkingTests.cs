@@ -213,6 +213,27 @@ public sealed class ContainerNetworkingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UdpClientThatKeepsSending_ReachesTheContainerThatPublishesThePortNext()
+    {
+        var old = await AttachAsync("udp-old", PortMapping.Parse("15354:53/udp"));
+        using var client = NamespaceSockets.CreateUdp(_lab.HostNamespacePath(1), 0);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using (var oldServer = NamespaceSockets.CreateUdp(old.NetworkNamespacePath!, 53))
+        {
+            await client.SendAsync("one"u8.ToArray(), _lab.HostAddress(0), 15354, timeout.Token);
+            Assert.Equal("one"u8.ToArray(), (await oldServer.ReceiveAsync(timeout.Token)).Buffer);
+        }
+
+        await _agent.Networking.DetachAsync(old.ContainerId, CancellationToken.None);
+        var successor = await AttachAsync("udp-new", PortMapping.Parse("15354:53/udp"));
+        using var server = NamespaceSockets.CreateUdp(successor.NetworkNamespacePath!, 53);
+        await client.SendAsync("two"u8.ToArray(), _lab.HostAddress(0), 15354, timeout.Token);
+
+        Assert.NotEqual(old.IpAddress, successor.IpAddress);
+        Assert.Equal("two"u8.ToArray(), (await server.ReceiveAsync(timeout.Token)).Buffer);
+    }
+
+    [Fact]
     public async Task Attach_WritesResolvConfWithoutLoopbackResolvers()
     {
         var web = await AttachAsync("dns");
