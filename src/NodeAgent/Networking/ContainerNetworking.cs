@@ -256,6 +256,30 @@ internal sealed class ContainerNetworking : IContainerNetworking, IDisposable
         {
             await NamespaceOperations.RemoveNamespaceAsync(record.NetworkNamespacePath, cancellationToken);
         }
+
+        if (record.IpAddress is not null)
+        {
+            await ForgetConnectionsAsync(record.IpAddress, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Drops the connection-tracking entries of a removed container. Without this a client that keeps sending
+    /// UDP to a published port keeps its entry alive and stays DNATed to the dead address, even after another
+    /// container publishes the port. Needs the <c>conntrack</c> tool; without it the entries just time out.
+    /// </summary>
+    private async Task ForgetConnectionsAsync(string address, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // Exit code 1 means "no entry matched", which is fine.
+            await _commands.RunOnHostAsync("conntrack", ["-D", "--reply-src", address], null, cancellationToken);
+            await _commands.RunOnHostAsync("conntrack", ["-D", "--orig-src", address], null, cancellationToken);
+        }
+        catch (NetworkingException e)
+        {
+            NetworkingLog.CleanupFailed(_logger, e, "connection tracking entries", address);
+        }
     }
 
     /// <summary>Namespaces and veths a crash left behind between creating them and persisting the attachment.</summary>
@@ -305,9 +329,43 @@ internal sealed class ContainerNetworking : IContainerNetworking, IDisposable
             .EnsureSuccess("cannot enable IPv4 forwarding");
 
         await ApplyRulesAsync(state.Attachments.Values, cancellationToken);
+        await AllowForwardingThroughIptablesAsync(cancellationToken);
         _hostReady = true;
         NetworkingLog.HostReady(_logger, bridge, Ipv4Subnet.Format(_subnet.Gateway), _subnet.PrefixLength, state.Attachments.Count, NftRuleset.TableName(bridge));
         return state;
+    }
+
+    /// <summary>
+    /// A host where Docker (or a firewall) set the iptables FORWARD policy to DROP would drop the containers'
+    /// forwarded traffic whatever our own table says (an nftables accept does not override another table's
+    /// drop), so the bridge's traffic is accepted there explicitly, once, and only when the policy is DROP.
+    /// </summary>
+    private async Task AllowForwardingThroughIptablesAsync(CancellationToken cancellationToken)
+    {
+        CommandResult forward;
+        try
+        {
+            forward = await _commands.RunOnHostAsync("iptables", ["-w", "-S", "FORWARD"], null, cancellationToken);
+        }
+        catch (NetworkingException)
+        {
+            return; // no iptables on this host: nothing can drop our traffic there
+        }
+
+        if (!forward.Succeeded || !forward.Output.Contains("-P FORWARD DROP", StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        foreach (var direction in new[] { "-i", "-o" })
+        {
+            string[] rule = ["FORWARD", direction, _options.BridgeName, "-m", "comment", "--comment", $"flotilla {_options.BridgeName}", "-j", "ACCEPT"];
+            if (!(await _commands.RunOnHostAsync("iptables", ["-w", "-C", .. rule], null, cancellationToken)).Succeeded)
+            {
+                (await _commands.RunOnHostAsync("iptables", ["-w", "-I", .. rule], null, cancellationToken))
+                    .EnsureSuccess("cannot accept the bridge's traffic in the iptables FORWARD chain (its policy is DROP)");
+            }
+        }
     }
 
     private async Task ApplyRulesAsync(IEnumerable<AttachmentRecord> attachments, CancellationToken cancellationToken) =>

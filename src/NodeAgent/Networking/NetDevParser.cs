@@ -41,7 +41,19 @@ public static class NetDevParser
         return result;
     }
 
-    /// <summary>Reads the counters of the namespace process <paramref name="pid"/> is in, without leaving the agent's own.</summary>
-    public static async Task<IReadOnlyList<InterfaceStatistics>> ReadAsync(int pid, CancellationToken cancellationToken) =>
-        Parse(await File.ReadAllTextAsync($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/net/dev", cancellationToken));
+    /// <summary>
+    /// Reads the counters of the network namespace process <paramref name="pid"/> is in (a container's main
+    /// process), from the agent's own namespace; empty when the process is gone. Cheap enough for every scrape.
+    /// </summary>
+    public static IReadOnlyList<InterfaceStatistics> Read(int pid)
+    {
+        try
+        {
+            return Parse(File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/net/dev"));
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or IOException)
+        {
+            return [];
+        }
+    }
 }

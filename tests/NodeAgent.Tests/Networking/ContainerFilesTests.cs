@@ -41,4 +41,11 @@ public sealed class ContainerFilesTests
             [new InterfaceStatistics("lo", 560, 8, 0, 0, 560, 8, 0, 0), new InterfaceStatistics("eth0", 1234567, 1000, 1, 2, 765432, 900, 3, 4)],
             NetDevParser.Parse(text));
     }
+
+    [Fact]
+    public void NetDev_OfALiveProcess_ListsItsLoopback_AndOfAGoneOneIsEmpty()
+    {
+        Assert.Contains(NetDevParser.Read(Environment.ProcessId), s => s.Interface == "lo");
+        Assert.Empty(NetDevParser.Read(int.MaxValue));
+    }
 }

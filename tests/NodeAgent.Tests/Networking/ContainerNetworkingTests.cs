@@ -97,6 +97,19 @@ public sealed class ContainerNetworkingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task HostWhoseIptablesForwardPolicyIsDrop_StillForwardsContainerTraffic()
+    {
+        // What Docker does to a host's FORWARD chain; set before the agent first touches the host.
+        await _lab.RunOnHostAsync(0, "iptables", "-w", "-P", "FORWARD", "DROP");
+        var web = await AttachAsync("behind-docker", PortMapping.Parse("18086:80"));
+        await _lab.ServeHttpAsync(web.NetworkNamespacePath!, 80, "forwarded");
+        await _lab.ServeHttpAsync(_lab.HostNamespacePath(1), 8082, "outbound");
+
+        Assert.Equal("forwarded", await NetnsLab.FetchAsync(_lab.HostNamespacePath(1), $"http://{_lab.HostAddress(0)}:18086/"));
+        Assert.Equal("outbound", await NetnsLab.FetchAsync(web.NetworkNamespacePath!, $"http://{_lab.HostAddress(1)}:8082/"));
+    }
+
+    [Fact]
     public async Task Container_ReachesAnotherContainersPublishedPort_ThroughTheHostAddress()
     {
         var server = await AttachAsync("hairpin-server", PortMapping.Parse("18081:80"));
@@ -197,6 +210,27 @@ public sealed class ContainerNetworkingTests : IAsyncLifetime
         Assert.Equal(_lab.HostAddress(1), request.RemoteEndPoint.Address.ToString());
         Assert.Equal("pong"u8.ToArray(), reply.Buffer);
         Assert.Equal($"{_lab.HostAddress(0)}:15353", reply.RemoteEndPoint.ToString());
+    }
+
+    [Fact]
+    public async Task UdpClientThatKeepsSending_ReachesTheContainerThatPublishesThePortNext()
+    {
+        var old = await AttachAsync("udp-old", PortMapping.Parse("15354:53/udp"));
+        using var client = NamespaceSockets.CreateUdp(_lab.HostNamespacePath(1), 0);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using (var oldServer = NamespaceSockets.CreateUdp(old.NetworkNamespacePath!, 53))
+        {
+            await client.SendAsync("one"u8.ToArray(), _lab.HostAddress(0), 15354, timeout.Token);
+            Assert.Equal("one"u8.ToArray(), (await oldServer.ReceiveAsync(timeout.Token)).Buffer);
+        }
+
+        await _agent.Networking.DetachAsync(old.ContainerId, CancellationToken.None);
+        var successor = await AttachAsync("udp-new", PortMapping.Parse("15354:53/udp"));
+        using var server = NamespaceSockets.CreateUdp(successor.NetworkNamespacePath!, 53);
+        await client.SendAsync("two"u8.ToArray(), _lab.HostAddress(0), 15354, timeout.Token);
+
+        Assert.NotEqual(old.IpAddress, successor.IpAddress);
+        Assert.Equal("two"u8.ToArray(), (await server.ReceiveAsync(timeout.Token)).Buffer);
     }
 
     [Fact]
