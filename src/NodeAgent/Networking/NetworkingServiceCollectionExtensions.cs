@@ -1,3 +1,5 @@
+using Flotilla.NodeAgent.Containers;
+using Flotilla.NodeAgent.State;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -27,6 +29,46 @@ public static class NetworkingServiceCollectionExtensions
         builder.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<NetworkingOptions>, NetworkingOptionsValidator>());
         services.TryAddSingleton<IContainerNetworking, ContainerNetworking>();
+        return services;
+    }
+
+    /// <summary>
+    /// Gives the agent's containers their own networks: registers networking (options from the
+    /// <c>Networking</c> section), puts <see cref="ContainerNetworkHook"/> where <see cref="HostNetworkHook"/>
+    /// was in the hook order, and reconciles the networks with the agent's containers at start. Unless set,
+    /// state goes to <c>&lt;Agent:StateDirectory&gt;/network</c> and namespaces to
+    /// <c>/run/flotilla/netns/&lt;Agent:NodeId&gt;</c>, so agents sharing a file system never touch each other's.
+    /// </summary>
+    public static IServiceCollection AddNetworkHook(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var section = configuration.GetSection(NetworkingOptions.SectionName);
+        services.AddNetworking(section);
+        services.AddOptions<NetworkingOptions>().Configure<IOptions<AgentOptions>>((options, agent) =>
+        {
+            if (section[nameof(NetworkingOptions.StateDirectory)] is null)
+            {
+                options.StateDirectory = Path.Combine(agent.Value.StateDirectory, "network");
+            }
+
+            if (section[nameof(NetworkingOptions.NetnsDirectory)] is null)
+            {
+                options.NetnsDirectory = Path.Combine("/run/flotilla/netns", agent.Value.NodeId);
+            }
+        });
+
+        var hook = ServiceDescriptor.Singleton<IContainerHook, ContainerNetworkHook>();
+        var index = services.ToList().FindIndex(d => d.ServiceType == typeof(IContainerHook) && d.ImplementationType == typeof(HostNetworkHook));
+        if (index >= 0)
+        {
+            services[index] = hook;
+        }
+        else
+        {
+            services.Add(hook);
+        }
+
+        services.AddHostedService<NetworkReconcileService>();
         return services;
     }
 }

@@ -1,4 +1,5 @@
 using Flotilla.NodeAgent.Containers;
+using Flotilla.NodeAgent.Images;
 using Flotilla.NodeAgent.Tests.Support;
 
 namespace Flotilla.NodeAgent.Tests.Containers;
