@@ -69,6 +69,7 @@ internal static unsafe class ContainerCommands
     {
         StateStore.ValidateId(id);
         var loaded = SpecLoader.Load(bundle);
+        StageClock.Mark("config loaded");
         store.Reserve(id);
         Cgroups? cgroups = null;
         LaunchedInit? init = null;
@@ -85,8 +86,11 @@ internal static unsafe class ContainerCommands
                 File.SetUnixFileMode(fifo, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite);
             }
             cgroups = Cgroups.Create(Cgroups.Normalize(loaded.Spec.Linux!.CgroupsPath, id), loaded.Spec.Linux.Resources, loaded.Spec.Linux.Devices);
+            StageClock.Mark("cgroups created");
             init = ContainerLauncher.Launch(loaded, cgroups, fifo);
+            StageClock.Mark("init cloned, joined and planned");
             ContainerLauncher.AwaitInit(init, waitForExec: !withFifo);
+            StageClock.Mark("container set up");
             var startTime = StateStore.ReadStat(init.Pid)?.StartTime
                 ?? throw new RuntimeException("the container's process exited during creation");
             var state = new ContainerState
@@ -168,6 +172,7 @@ internal static unsafe class ContainerCommands
                 pending.ForEach(signal => Libc.Kill(target, signal));
             }
             var status = ContainerLauncher.Reap(state.Pid);
+            StageClock.Mark("process exited");
             if (cgroups.OomKilled())
             {
                 Console.Error.WriteLine($"flotilla-runtime: container {id}: a process was killed by the kernel OOM killer (memory limit reached)");
@@ -180,6 +185,7 @@ internal static unsafe class ContainerCommands
             {
                 store.Remove(id);
             }
+            StageClock.Mark("cleaned up");
             return ExitCode(status);
         }
         finally

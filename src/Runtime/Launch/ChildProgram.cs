@@ -25,6 +25,14 @@ internal unsafe struct ChildProgram
     public byte** Argv;
     public byte** Envp;
 
+    /// <summary>
+    /// Non-null: exec this path (our own binary) after bind-mounting it read-only onto itself in the
+    /// child's new mount namespace, instead of exec'ing <see cref="ExecFd"/>.
+    /// </summary>
+    public byte* SelfPath;
+    public byte* Slash;
+    public ulong SelfMountFlags;
+
     /// <summary>Non-zero: become the user process directly (exec), instead of exec'ing the init stage.</summary>
     public int Direct;
     public byte* Path;
@@ -51,6 +59,7 @@ internal unsafe struct ChildProgram
         Unshare = 3,
         BecomeRoot = 4,
         Exec = 5,
+        ProtectSelf = 9,
         Cwd = 6,
         Credentials = 7,
         Seccomp = 8,
@@ -63,6 +72,7 @@ internal unsafe struct ChildProgram
         Step.Unshare => "creating namespaces (unshare)",
         Step.BecomeRoot => "becoming root in the user namespace",
         Step.Exec => "starting the process (exec)",
+        Step.ProtectSelf => "bind-mounting the runtime binary read-only",
         Step.Cwd => "entering the working directory",
         Step.Credentials => "setting user, groups and capabilities",
         Step.Seccomp => "installing the seccomp filter",
@@ -106,6 +116,21 @@ internal unsafe struct ChildProgram
             BecomeUserProcess(p);
         }
         var mask = p->SignalMask;
+        if (p->SelfPath != null)
+        {
+            // CVE-2019-5736: /proc/<pid>/exe of the init stage resolves through this read-only bind
+            // mount, which lives only in the container's mount namespace and is detached with the old
+            // root: nothing inside can reopen our binary for writing or remount it.
+            if (Libc.RawSyscall(165 /* mount */, 0, (long)p->Slash, 0, (long)(Sys.MS_REC | Sys.MS_SLAVE), 0, 0) != 0 ||
+                Libc.RawSyscall(165, (long)p->SelfPath, (long)p->SelfPath, 0, (long)Sys.MS_BIND, 0, 0) != 0 ||
+                Libc.RawSyscall(165, 0, (long)p->SelfPath, 0, (long)(Sys.MS_BIND | Sys.MS_REMOUNT | Sys.MS_RDONLY | p->SelfMountFlags), 0, 0) != 0)
+            {
+                Fail(p, Step.ProtectSelf, *Libc.ErrnoLocation());
+            }
+            Libc.RawSyscall(14 /* rt_sigprocmask */, 2 /* SIG_SETMASK */, (long)&mask, 0, 8, 0, 0);
+            Libc.RawSyscall(59 /* execve */, (long)p->SelfPath, (long)p->Argv, (long)p->Envp, 0, 0, 0);
+            Fail(p, Step.Exec, *Libc.ErrnoLocation());
+        }
         Libc.RawSyscall(14 /* rt_sigprocmask */, 2 /* SIG_SETMASK */, (long)&mask, 0, 8, 0, 0);
         Libc.RawSyscall(Sys.Execveat, p->ExecFd, (long)p->EmptyPath, (long)p->Argv, (long)p->Envp, Libc.AT_EMPTY_PATH, 0);
         Fail(p, Step.Exec, *Libc.ErrnoLocation());

@@ -94,7 +94,20 @@ internal static unsafe class ContainerLauncher
             }
             // The child's end must survive the exec into the init stage.
             _ = Libc.Fcntl(sockets[1], FSetfd, 0);
-            execFd = SealedBinary.Create();
+            if ((newFlags & Sys.CLONE_NEWNS) != 0)
+            {
+                // A new mount namespace: a read-only bind of our binary there costs three mounts,
+                // where a sealed copy costs a copy of the whole binary per start.
+                var self = Environment.ProcessPath ?? throw new RuntimeException("cannot tell where the runtime binary is");
+                program->SelfPath = Utf8(native, self);
+                program->Slash = Utf8(native, "/");
+                program->SelfMountFlags = LockedMountFlags(self);
+            }
+            else
+            {
+                execFd = SealedBinary.Create();
+            }
+            Cli.StageClock.Mark("binary protected");
 
             program->SyncFd = sockets[1];
             program->ExecFd = execFd;
@@ -105,6 +118,7 @@ internal static unsafe class ContainerLauncher
             program->Envp = StringArray(native, []);
 
             var pid = Clone(program, joinUser ? 0 : newFlags, pidNamespaceFd);
+            Cli.StageClock.Mark("cloned");
             Libc.Close(sockets[1]);
             sockets[1] = -1;
             var channel = new SyncChannel(sockets[0]);
@@ -112,6 +126,7 @@ internal static unsafe class ContainerLauncher
             try
             {
                 cgroups.Join(pid);
+                Cli.StageClock.Mark("joined cgroups");
                 if (newUser)
                 {
                     WriteMap(pid, "uid_map", spec.Linux.UidMappings!);
@@ -299,6 +314,32 @@ internal static unsafe class ContainerLauncher
                     throw RuntimeException.FromErrno($"writing {file} ({text.Trim().Replace('\n', ';')})", Libc.Errno);
                 }
             }
+        }
+        finally
+        {
+            Libc.Close(fd);
+        }
+    }
+
+    /// <summary>Flags of the mount holding <paramref name="path"/> that a remount inside a user namespace must keep.</summary>
+    private static ulong LockedMountFlags(string path)
+    {
+        var fd = Libc.Open(path, Libc.O_PATH | Libc.O_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            return 0;
+        }
+        try
+        {
+            var buffer = stackalloc byte[120];
+            if (Libc.Fstatfs(fd, buffer) != 0)
+            {
+                return 0;
+            }
+            var st = *(ulong*)(buffer + 80);
+            return ((st & 2) != 0 ? Sys.MS_NOSUID : 0) | ((st & 4) != 0 ? Sys.MS_NODEV : 0) |
+                   ((st & 1024) != 0 ? Sys.MS_NOATIME : 0) | ((st & 2048) != 0 ? Sys.MS_NODIRATIME : 0) |
+                   ((st & 4096) != 0 ? Sys.MS_RELATIME : 0);
         }
         finally
         {

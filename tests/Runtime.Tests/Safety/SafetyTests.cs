@@ -20,13 +20,27 @@ public sealed class SafetyTests
         Assert.Equal(0, (await cli.RunAsync("create", "--bundle", bundle.Dir, "--pid-file", pidFile, id)).ExitCode);
         var pid = File.ReadAllText(pidFile).Trim();
 
-        var exe = new FileInfo($"/proc/{pid}/exe").LinkTarget;
+        // /proc/<pid>/exe resolves through a read-only bind mount of the binary that exists only in the
+        // container's mount namespace (detached from it at pivot_root), so even after we exit nothing in
+        // the container can reopen it for writing.
+        Assert.ThrowsAny<IOException>(() => new FileStream($"/proc/{pid}/exe", FileMode.Open, FileAccess.Write).Dispose());
+        var binary = Path.GetFullPath(RuntimeBinaries.Flotilla);
+        Assert.True(IsOnReadOnlyMount($"/proc/{pid}/exe"), "the init's executable is on a writable mount");
+        Assert.False(IsOnReadOnlyMount(binary), "the test expects the host binary on a writable mount");
+        Assert.NotEqual(binary, new FileInfo($"/proc/{pid}/exe").LinkTarget); // detached: no host path leads to it
+        Assert.DoesNotContain(binary, File.ReadAllText("/proc/self/mountinfo"), StringComparison.Ordinal);
+        // The binary on the host stays writable for its owner: only the container's view is sealed.
+        Assert.True(new FileInfo(RuntimeBinaries.Flotilla).Length > 0);
+    }
 
-        Assert.NotNull(exe);
-        Assert.StartsWith("/memfd:flotilla-runtime", exe, StringComparison.Ordinal);
-        Assert.NotEqual(Path.GetFullPath(RuntimeBinaries.Flotilla), exe);
-        // The copy is sealed: not even root can open it for writing.
-        Assert.ThrowsAny<Exception>(() => new FileStream($"/proc/{pid}/exe", FileMode.Open, FileAccess.Write).Dispose());
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "statvfs", SetLastError = true)]
+    private static extern unsafe int StatVfs([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string path, byte* buffer);
+
+    private static unsafe bool IsOnReadOnlyMount(string path)
+    {
+        var buffer = stackalloc byte[128];
+        Assert.Equal(0, StatVfs(path, buffer));
+        return (*(ulong*)(buffer + 72) & 1) != 0; // f_flag & ST_RDONLY
     }
 
     [Fact]

@@ -1,0 +1,21 @@
+using System.Diagnostics;
+
+namespace Flotilla.Runtime.Cli;
+
+/// <summary>With FLOTILLA_RUNTIME_TRACE=1, prints how long each start-up stage took (to stderr).</summary>
+internal static class StageClock
+{
+    private static readonly bool Enabled = Environment.GetEnvironmentVariable("FLOTILLA_RUNTIME_TRACE") == "1";
+    private static long _last = Stopwatch.GetTimestamp();
+
+    public static void Mark(string stage)
+    {
+        if (!Enabled)
+        {
+            return;
+        }
+        var now = Stopwatch.GetTimestamp();
+        Console.Error.WriteLine($"flotilla-runtime: {stage}: {Stopwatch.GetElapsedTime(_last, now).TotalMilliseconds:F2} ms");
+        _last = now;
+    }
+}
