@@ -58,33 +58,3 @@ internal sealed record RouteTableView(
             applied.Translated.Problems);
     }
 }
-
-internal sealed record RouteView(
-    string Workload,
-    string Host,
-    string PathPrefix,
-    string LoadBalancing,
-    string? SessionAffinityCookie,
-    double? RequestTimeoutSeconds,
-    HealthView? Health,
-    IReadOnlyList<DestinationView> Destinations);
-
-internal sealed record HealthView(string Path, double? IntervalSeconds, double? TimeoutSeconds);
-
-internal sealed record DestinationView(string ReplicaId, string NodeId, string Address, string ActiveHealth, string PassiveHealth, bool Available)
-{
-    public static DestinationView From(Flotilla.Contracts.Routes.Destination destination, ClusterState? cluster)
-    {
-        DestinationState? state = null;
-        _ = cluster?.Destinations.TryGetValue(destination.ReplicaId, out state);
-        var active = state?.Health.Active ?? DestinationHealth.Unknown;
-        var passive = state?.Health.Passive ?? DestinationHealth.Unknown;
-        return new DestinationView(
-            destination.ReplicaId,
-            destination.NodeId,
-            destination.Address,
-            active.ToString(),
-            passive.ToString(),
-            state is not null && active != DestinationHealth.Unhealthy && passive != DestinationHealth.Unhealthy);
-    }
-}

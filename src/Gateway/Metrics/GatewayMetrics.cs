@@ -32,6 +32,9 @@ internal sealed class GatewayMetrics
 
     public GatewayMetrics(RouteTableConfigProvider routeTable)
     {
+        // The default registry would start prometheus-net's EventCounter and Meter adapters, which
+        // switch on every runtime, Kestrel and HttpClient instrument: a cost on each proxied request.
+        Prometheus.Metrics.SuppressDefaultMetrics();
         Registry = Prometheus.Metrics.NewCustomRegistry();
         var factory = Prometheus.Metrics.WithCustomRegistry(Registry);
         _requestDuration = factory.CreateHistogram(

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Flotilla.Gateway.Metrics;
 using Flotilla.Gateway.Routing;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
@@ -68,7 +69,8 @@ internal sealed class GatewayResponseMiddleware(
             ForwarderError.RequestTimedOut =>
                 (StatusCodes.Status504GatewayTimeout, $"504 Gateway Timeout: replica '{replica}' of workload '{route}' did not answer in time.\n"),
             _ when context.Response.StatusCode >= 500 =>
-                (context.Response.StatusCode, $"{context.Response.StatusCode} Bad Gateway: replica '{replica}' of workload '{route}' failed ({error}).\n"),
+                (context.Response.StatusCode,
+                 $"{context.Response.StatusCode} {ReasonPhrases.GetReasonPhrase(context.Response.StatusCode)}: replica '{replica}' of workload '{route}' failed ({error}).\n"),
             _ => (0, ""),
         };
 

@@ -74,6 +74,7 @@ internal static class ContainerEndpoints
             // Clients wait for the headers before starting the container: send them now, the body at exit.
             context.Response.ContentType = "application/json";
             await context.Response.StartAsync(context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
             var exitCode = await engine.WaitAsync(id, context.Request.Query["condition"].ToString(), context.RequestAborted);
             await context.Response.WriteAsync(new JsonObject { ["StatusCode"] = exitCode, ["Error"] = null }.ToJsonString(), context.RequestAborted);
         });
@@ -105,6 +106,7 @@ internal static class ContainerEndpoints
             var timestamps = Query.Bool(request, "timestamps");
             context.Response.ContentType = MultiplexedStream.ContentType;
             await context.Response.StartAsync(context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
             var body = context.Response.Body;
             try
             {

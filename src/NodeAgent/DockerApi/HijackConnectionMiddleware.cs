@@ -61,21 +61,29 @@ internal sealed partial class HijackConnectionMiddleware(ContainerEngine engine,
             var length = headers.TryGetValue("content-length", out var text) ? long.Parse(text, CultureInfo.InvariantCulture) : 0;
             var body = await ReadBodyAsync(input, length, connection.ConnectionClosed);
             var output = connection.Transport.Output.AsStream(leaveOpen: true);
+
+            // Clients half-close their side once they have no stdin to send, which the transport reports as
+            // the connection closing: the stream runs until the process ends or a write to the client fails.
+            var streaming = CancellationToken.None;
             try
             {
                 var query = match.Groups["query"].Value;
                 if (match.Groups["exec"].Success)
                 {
-                    await ExecAsync(match.Groups["exec"].Value, body, input.AsStream(leaveOpen: true), output, connection.ConnectionClosed);
+                    await ExecAsync(match.Groups["exec"].Value, body, input.AsStream(leaveOpen: true), output, streaming);
                 }
                 else
                 {
-                    await AttachAsync(match.Groups["container"].Value, query, output, connection.ConnectionClosed);
+                    await AttachAsync(match.Groups["container"].Value, query, output, streaming);
                 }
             }
             catch (Exception error) when (error is not OperationCanceledException and not IOException)
             {
-                await WriteErrorAsync(output, DockerErrors.StatusOf(error), error.Message, connection.ConnectionClosed);
+                await WriteErrorAsync(output, DockerErrors.StatusOf(error), error.Message, streaming);
+            }
+            catch (IOException)
+            {
+                // The client went away.
             }
 
             await output.FlushAsync(CancellationToken.None);

@@ -14,7 +14,7 @@ internal static class ArchiveExtractor
         Directory.CreateDirectory(directory);
         var links = new Dictionary<string, string>(StringComparer.Ordinal);
         var file = new FileStream(archivePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
-        await using var input = await LayerCompression.DecompressAsync(file, cancellationToken);
+        await using var input = LayerCompression.Decompress(file);
         await using var reader = new TarReader(input);
         try
         {

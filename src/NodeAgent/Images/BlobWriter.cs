@@ -44,7 +44,7 @@ internal sealed class BlobWriter : IAsyncDisposable
             }
 
             _hash.AppendData(buffer, 0, read);
-            await _file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+            _file.Write(buffer, 0, read); // Into the page cache: synchronous is cheaper than a thread-pool hop.
             written?.Invoke(read);
         }
     }
@@ -92,5 +92,5 @@ internal sealed class BlobWriter : IAsyncDisposable
     }
 
     private FileStream Create() =>
-        new(_path, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Options = FileOptions.Asynchronous });
+        new(_path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
 }

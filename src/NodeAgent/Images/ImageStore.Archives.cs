@@ -164,7 +164,7 @@ internal sealed partial class ImageStore
                 foreach (var layer in entry.Layers ?? [])
                 {
                     var descriptor = await ImportArchiveBlobAsync(archive, layer, written, cancellationToken);
-                    layers.Add(descriptor with { MediaType = await LayerCompression.DetectMediaTypeAsync(_content.BlobPath(descriptor.Digest), cancellationToken) });
+                    layers.Add(descriptor with { MediaType = LayerCompression.DetectMediaType(_content.BlobPath(descriptor.Digest)) });
                 }
 
                 var manifest = new OciManifest(2, MediaTypes.OciManifest, config with { MediaType = MediaTypes.OciConfig }, layers);

@@ -7,9 +7,9 @@ namespace Flotilla.NodeAgent.Images;
 
 public static class ImagesServiceCollectionExtensions
 {
-    /// <summary>Adds the image store (<see cref="IImageStore"/>) with options bound from <paramref name="configuration"/> (the <c>Images</c> section).</summary>
+    /// <summary>Adds the image store (<see cref="IImageStore"/>) with options bound from the <c>Images</c> section of <paramref name="configuration"/>.</summary>
     public static IServiceCollection AddImages(this IServiceCollection services, IConfiguration configuration) =>
-        services.AddImages(options => configuration.Bind(options));
+        services.AddImages(options => configuration.GetSection(ImageStoreOptions.SectionName).Bind(options));
 
     /// <summary>Adds the image store (<see cref="IImageStore"/>); options are validated when the host starts.</summary>
     public static IServiceCollection AddImages(this IServiceCollection services, Action<ImageStoreOptions>? configure = null)

@@ -10,10 +10,10 @@ internal static class LayerCompression
     private static readonly byte[] ZstdMagic = [0x28, 0xb5, 0x2f, 0xfd];
 
     /// <summary>Wraps <paramref name="file"/> (positioned at its start) in the decompressor its content needs.</summary>
-    public static async Task<Stream> DecompressAsync(FileStream file, CancellationToken cancellationToken)
+    public static Stream Decompress(FileStream file)
     {
         var magic = new byte[4];
-        var read = await file.ReadAtLeastAsync(magic, magic.Length, throwOnEndOfStream: false, cancellationToken);
+        var read = file.ReadAtLeast(magic, magic.Length, throwOnEndOfStream: false);
         file.Position = 0;
         if (read >= 2 && magic.AsSpan(0, 2).SequenceEqual(GzipMagic))
         {
@@ -24,10 +24,10 @@ internal static class LayerCompression
     }
 
     /// <summary>The OCI layer media type matching a layer file's compression.</summary>
-    public static async Task<string> DetectMediaTypeAsync(string path, CancellationToken cancellationToken)
+    public static string DetectMediaType(string path)
     {
-        await using var file = File.OpenRead(path);
-        await using var decompressed = await DecompressAsync(file, cancellationToken);
+        using var file = File.OpenRead(path);
+        using var decompressed = Decompress(file);
         return decompressed switch
         {
             GZipStream => MediaTypes.OciLayerGzip,

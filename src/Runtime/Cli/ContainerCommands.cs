@@ -133,40 +133,59 @@ internal static unsafe class ContainerCommands
 
     private static int Run(StateStore store, string id, string bundle, string? pidFile, bool detach)
     {
-        var (state, cgroups, init) = Launch(store, id, bundle, withFifo: false);
-        init.Channel.Dispose();
-        WritePidFile(pidFile, state.Pid);
-        if (detach)
+        // Handlers go in before the process exists: a signal that arrives while it starts is delivered
+        // to it once its pid is known, instead of killing us and orphaning the container.
+        var target = 0;
+        var pending = new List<int>();
+        var gate = new object();
+        var forwarded = detach ? [] : new[] { 1, 2, 3, 10, 12, 15, 28 }.Select(signal => PosixSignalRegistration.Create((PosixSignal)signal, context =>
         {
-            return 0;
-        }
-        var forwarded = new List<PosixSignalRegistration>();
-        foreach (var signal in new[] { 1, 2, 3, 10, 12, 15, 28 })
-        {
-            forwarded.Add(PosixSignalRegistration.Create((PosixSignal)signal, context =>
+            context.Cancel = true;
+            lock (gate)
             {
-                context.Cancel = true;
-                _ = Libc.Kill(state.Pid, signal);
-            }));
-        }
-        var status = ContainerLauncher.Reap(state.Pid);
-        foreach (var registration in forwarded)
-        {
-            registration.Dispose();
-        }
-        if (cgroups.OomKilled())
-        {
-            Console.Error.WriteLine($"flotilla-runtime: container {id}: a process was killed by the kernel OOM killer (memory limit reached)");
-        }
+                if (target > 0)
+                {
+                    _ = Libc.Kill(target, signal);
+                }
+                else
+                {
+                    pending.Add(signal);
+                }
+            }
+        })).ToList();
         try
         {
-            cgroups.Destroy();
+            var (state, cgroups, init) = Launch(store, id, bundle, withFifo: false);
+            init.Channel.Dispose();
+            WritePidFile(pidFile, state.Pid);
+            if (detach)
+            {
+                return 0;
+            }
+            lock (gate)
+            {
+                target = state.Pid;
+                pending.ForEach(signal => Libc.Kill(target, signal));
+            }
+            var status = ContainerLauncher.Reap(state.Pid);
+            if (cgroups.OomKilled())
+            {
+                Console.Error.WriteLine($"flotilla-runtime: container {id}: a process was killed by the kernel OOM killer (memory limit reached)");
+            }
+            try
+            {
+                cgroups.Destroy();
+            }
+            finally
+            {
+                store.Remove(id);
+            }
+            return ExitCode(status);
         }
         finally
         {
-            store.Remove(id);
+            forwarded.ForEach(r => r.Dispose());
         }
-        return ExitCode(status);
     }
 
     public static int ExitCode(int status) =>

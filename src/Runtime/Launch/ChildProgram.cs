@@ -25,6 +25,24 @@ internal unsafe struct ChildProgram
     public byte** Argv;
     public byte** Envp;
 
+    /// <summary>Non-zero: become the user process directly (exec), instead of exec'ing the init stage.</summary>
+    public int Direct;
+    public byte* Path;
+    public byte* Cwd;
+    public int Umask;
+    public int NoNewPrivileges;
+    public uint Uid;
+    public uint Gid;
+    public int GroupCount;
+    public int LastCap;
+    public uint* Groups;
+    public ulong Bounding;
+    public ulong Ambient;
+    public fixed uint CapHeader[2];
+    public fixed uint CapData[6];
+    public byte* SeccompProgram;
+    public uint SeccompFlags;
+
     /// <summary>Steps reported with a <see cref="SyncMessage.ChildError"/> frame.</summary>
     public enum Step
     {
@@ -33,6 +51,9 @@ internal unsafe struct ChildProgram
         Unshare = 3,
         BecomeRoot = 4,
         Exec = 5,
+        Cwd = 6,
+        Credentials = 7,
+        Seccomp = 8,
     }
 
     public static string Describe(int step) => (Step)step switch
@@ -41,7 +62,10 @@ internal unsafe struct ChildProgram
         Step.Setns => "joining a namespace (setns)",
         Step.Unshare => "creating namespaces (unshare)",
         Step.BecomeRoot => "becoming root in the user namespace",
-        Step.Exec => "starting the init stage (execveat)",
+        Step.Exec => "starting the process (exec)",
+        Step.Cwd => "entering the working directory",
+        Step.Credentials => "setting user, groups and capabilities",
+        Step.Seccomp => "installing the seccomp filter",
         _ => "step " + step.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
@@ -77,9 +101,70 @@ internal unsafe struct ChildProgram
         {
             Fail(p, Step.BecomeRoot, *Libc.ErrnoLocation());
         }
+        if (p->Direct != 0)
+        {
+            BecomeUserProcess(p);
+        }
         var mask = p->SignalMask;
         Libc.RawSyscall(14 /* rt_sigprocmask */, 2 /* SIG_SETMASK */, (long)&mask, 0, 8, 0, 0);
         Libc.RawSyscall(Sys.Execveat, p->ExecFd, (long)p->EmptyPath, (long)p->Argv, (long)p->Envp, Libc.AT_EMPTY_PATH, 0);
+        Fail(p, Step.Exec, *Libc.ErrnoLocation());
+    }
+
+    /// <summary>
+    /// exec: the same privilege drop as the init stage, as raw system calls (the container's root has no
+    /// libc for our binary, so nothing of ours can run there after the mount namespace is joined).
+    /// </summary>
+    private static void BecomeUserProcess(ChildProgram* p)
+    {
+        if (Libc.RawSyscall(80 /* chdir */, (long)p->Cwd, 0, 0, 0, 0, 0) != 0)
+        {
+            Fail(p, Step.Cwd, *Libc.ErrnoLocation());
+        }
+        Libc.RawSyscall(95 /* umask */, p->Umask, 0, 0, 0, 0, 0);
+        Libc.RawSyscall(Sys.CloseRange, 3, uint.MaxValue, Sys.CloseRangeCloexec, 0, 0, 0);
+        if (p->SeccompProgram != null && p->NoNewPrivileges == 0 &&
+            Libc.RawSyscall(Sys.Seccomp, 1, p->SeccompFlags, (long)p->SeccompProgram, 0, 0, 0) != 0)
+        {
+            Fail(p, Step.Seccomp, *Libc.ErrnoLocation());
+        }
+        Libc.RawSyscall(Sys.Prctl, Sys.PR_SET_KEEPCAPS, 1, 0, 0, 0, 0);
+        for (var cap = 0; cap <= p->LastCap; cap++)
+        {
+            if ((p->Bounding & (1UL << cap)) == 0)
+            {
+                Libc.RawSyscall(Sys.Prctl, Sys.PR_CAPBSET_DROP, cap, 0, 0, 0, 0);
+            }
+        }
+        if (Libc.RawSyscall(Sys.Setgroups, p->GroupCount, (long)p->Groups, 0, 0, 0, 0) != 0 ||
+            Libc.RawSyscall(Sys.Setresgid, p->Gid, p->Gid, p->Gid, 0, 0, 0) != 0 ||
+            Libc.RawSyscall(Sys.Setresuid, p->Uid, p->Uid, p->Uid, 0, 0, 0) != 0)
+        {
+            Fail(p, Step.Credentials, *Libc.ErrnoLocation());
+        }
+        Libc.RawSyscall(Sys.Prctl, Sys.PR_SET_KEEPCAPS, 0, 0, 0, 0, 0);
+        if (Libc.RawSyscall(Sys.Capset, (long)p->CapHeader, (long)p->CapData, 0, 0, 0, 0) != 0)
+        {
+            Fail(p, Step.Credentials, *Libc.ErrnoLocation());
+        }
+        for (var cap = 0; cap <= p->LastCap; cap++)
+        {
+            if ((p->Ambient & (1UL << cap)) != 0)
+            {
+                Libc.RawSyscall(Sys.Prctl, Sys.PR_CAP_AMBIENT, Sys.PR_CAP_AMBIENT_RAISE, cap, 0, 0, 0);
+            }
+        }
+        if (p->NoNewPrivileges != 0)
+        {
+            Libc.RawSyscall(Sys.Prctl, Sys.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0);
+            if (p->SeccompProgram != null && Libc.RawSyscall(Sys.Seccomp, 1, p->SeccompFlags, (long)p->SeccompProgram, 0, 0, 0) != 0)
+            {
+                Fail(p, Step.Seccomp, *Libc.ErrnoLocation());
+            }
+        }
+        var mask = p->SignalMask;
+        Libc.RawSyscall(14 /* rt_sigprocmask */, 2 /* SIG_SETMASK */, (long)&mask, 0, 8, 0, 0);
+        Libc.RawSyscall(59 /* execve */, (long)p->Path, (long)p->Argv, (long)p->Envp, 0, 0, 0);
         Fail(p, Step.Exec, *Libc.ErrnoLocation());
     }
 

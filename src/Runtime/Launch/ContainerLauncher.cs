@@ -62,9 +62,15 @@ internal static unsafe class ContainerLauncher
         var native = new List<nint>();
         try
         {
+            var pidNamespaceFd = -1;
             foreach (var (path, type) in parentJoins)
             {
                 var fd = OpenNamespace(path, opened);
+                if (type == Sys.CLONE_NEWPID)
+                {
+                    pidNamespaceFd = fd;
+                    continue;
+                }
                 if (Libc.Setns(fd, (int)type) != 0)
                 {
                     throw RuntimeException.FromErrno($"joining namespace {path}", Libc.Errno);
@@ -98,7 +104,7 @@ internal static unsafe class ContainerLauncher
             program->Argv = StringArray(native, ["flotilla-runtime", "init", sockets[1].ToString(CultureInfo.InvariantCulture)]);
             program->Envp = StringArray(native, []);
 
-            var pid = Clone(program, joinUser ? 0 : newFlags);
+            var pid = Clone(program, joinUser ? 0 : newFlags, pidNamespaceFd);
             Libc.Close(sockets[1]);
             sockets[1] = -1;
             var channel = new SyncChannel(sockets[0]);
@@ -153,9 +159,9 @@ internal static unsafe class ContainerLauncher
     }
 
     /// <summary>Reads frames until the init stage is ready (create) or has exec'd (run); throws its error.</summary>
-    public static void AwaitInit(LaunchedInit init, bool waitForExec)
+    public static void AwaitInit(LaunchedInit init, bool waitForExec, bool endMeansExec = false)
     {
-        var sawExec = false;
+        var sawExec = endMeansExec;
         while (true)
         {
             var frame = init.Channel.Receive();
@@ -200,6 +206,43 @@ internal static unsafe class ContainerLauncher
         return status;
     }
 
+    /// <summary>
+    /// clone3 into <paramref name="pidNamespaceFd"/> when given: the parent enters that pid namespace
+    /// for its children only around the clone, because a process whose children's pid namespace differs
+    /// from its own cannot create threads (and the .NET runtime creates them lazily).
+    /// </summary>
+    internal static int Clone(ChildProgram* program, ulong flags, int pidNamespaceFd)
+    {
+        if (pidNamespaceFd < 0)
+        {
+            return Clone(program, flags);
+        }
+        var own = Libc.Open("/proc/self/ns/pid", Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+        if (own < 0)
+        {
+            throw RuntimeException.FromErrno("opening /proc/self/ns/pid", Libc.Errno);
+        }
+        try
+        {
+            if (Libc.Setns(pidNamespaceFd, (int)Sys.CLONE_NEWPID) != 0)
+            {
+                throw RuntimeException.FromErrno("joining the pid namespace", Libc.Errno);
+            }
+            try
+            {
+                return Clone(program, flags);
+            }
+            finally
+            {
+                _ = Libc.Setns(own, (int)Sys.CLONE_NEWPID);
+            }
+        }
+        finally
+        {
+            Libc.Close(own);
+        }
+    }
+
     private static int Clone(ChildProgram* program, ulong flags)
     {
         var args = stackalloc ulong[11];
@@ -226,7 +269,7 @@ internal static unsafe class ContainerLauncher
         return (int)pid;
     }
 
-    private static int OpenNamespace(string path, List<int> opened)
+    internal static int OpenNamespace(string path, List<int> opened)
     {
         var fd = Libc.Open(path, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
         if (fd < 0)
@@ -263,14 +306,14 @@ internal static unsafe class ContainerLauncher
         }
     }
 
-    private static void* Alloc(List<nint> native, int size)
+    internal static void* Alloc(List<nint> native, int size)
     {
         var p = Marshal.AllocHGlobal(size);
         native.Add(p);
         return (void*)p;
     }
 
-    private static byte* Utf8(List<nint> native, string s)
+    internal static byte* Utf8(List<nint> native, string s)
     {
         var bytes = Encoding.UTF8.GetBytes(s);
         var p = (byte*)Alloc(native, bytes.Length + 1);

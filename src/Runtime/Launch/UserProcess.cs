@@ -34,9 +34,9 @@ internal sealed unsafe class UserProcess
     public static UserProcess Prepare(RuntimeSpec spec)
     {
         var process = spec.Process!;
-        var env = process.Env ?? [];
-        var executable = Resolve(process.Args![0], env);
         var user = process.User ?? new UserSpec();
+        var env = WithHome(process.Env ?? [], user.Uid);
+        var executable = Resolve(process.Args![0], env);
         var caps = process.Capabilities;
         var result = new UserProcess
         {
@@ -148,22 +148,55 @@ internal sealed unsafe class UserProcess
     }
 
     /// <summary>The executable as runc finds it: a path with a slash as is, a bare name through the spec's PATH.</summary>
-    private static string Resolve(string program, IReadOnlyList<string> env)
+    internal static string Resolve(string program, IReadOnlyList<string> env, string root = "")
     {
         if (program.Contains('/', StringComparison.Ordinal))
         {
-            return program;
+            return File.Exists(root + program)
+                ? program
+                : throw new RuntimeException($"exec: \"{program}\": stat {program}: no such file or directory");
         }
         var path = env.LastOrDefault(e => e.StartsWith("PATH=", StringComparison.Ordinal))?[5..] ?? DefaultPath;
         foreach (var dir in path.Split(':', StringSplitOptions.RemoveEmptyEntries))
         {
             var candidate = Path.Combine(dir, program);
-            if (File.Exists(candidate) && (File.GetUnixFileMode(candidate) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0)
+            if (File.Exists(root + candidate) && (File.GetUnixFileMode(root + candidate) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0)
             {
                 return candidate;
             }
         }
         throw new RuntimeException($"exec: \"{program}\": executable file not found in $PATH");
+    }
+
+    /// <summary>Like runc: without HOME in the spec, the user's home from the container's /etc/passwd (or /).</summary>
+    internal static IReadOnlyList<string> WithHome(IReadOnlyList<string> env, long uid, string root = "")
+    {
+        if (env.Any(e => e.StartsWith("HOME=", StringComparison.Ordinal)))
+        {
+            return env;
+        }
+        var home = "/";
+        try
+        {
+            foreach (var line in File.ReadLines(root + "/etc/passwd"))
+            {
+                var fields = line.Split(':');
+                if (fields.Length >= 6 && long.TryParse(fields[2], System.Globalization.CultureInfo.InvariantCulture, out var id) && id == uid)
+                {
+                    home = fields[5];
+                    break;
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // no /etc/passwd in the image: HOME=/
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // unreadable /etc/passwd: HOME=/
+        }
+        return [.. env, "HOME=" + home];
     }
 
     private static void Check(int result, string what)

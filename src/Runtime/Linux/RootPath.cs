@@ -48,14 +48,24 @@ internal sealed unsafe class RootPath : IDisposable
         return fd >= 0 ? fd : throw RuntimeException.FromErrno($"opening {path} inside the root filesystem", -fd);
     }
 
-    /// <summary>Creates every missing directory of <paramref name="path"/> and returns an O_PATH fd to it.</summary>
-    public int MkdirAll(string path, int mode = 0x1ed)
+    /// <summary>
+    /// Creates every missing directory of <paramref name="path"/> and returns an O_PATH fd to it. A dangling
+    /// symlink on the way is followed inside the root (its target is created), as runc does.
+    /// </summary>
+    public int MkdirAll(string path, int mode = 0x1ed) => MkdirAll(path, mode, 0);
+
+    private int MkdirAll(string path, int mode, int depth)
     {
+        if (depth > 40)
+        {
+            throw RuntimeException.FromErrno($"creating {path} inside the root filesystem", Libc.ELOOP);
+        }
         var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
         var fd = TryOpen("/");
         var current = "";
-        foreach (var part in parts)
+        for (var i = 0; i < parts.Length; i++)
         {
+            var part = parts[i];
             var next = current + "/" + part;
             var child = TryOpen(next);
             if (child == -Libc.ENOENT)
@@ -67,6 +77,14 @@ internal sealed unsafe class RootPath : IDisposable
                     throw RuntimeException.FromErrno($"creating {next} inside the root filesystem", errno);
                 }
                 child = TryOpen(next);
+                if (child == -Libc.ENOENT && ReadLink(fd, part) is { } target)
+                {
+                    // A dangling symlink: create what it points to, resolved inside the root.
+                    Libc.Close(fd);
+                    var rest = string.Join('/', parts.Skip(i + 1));
+                    var resolved = (target.StartsWith('/') ? target : current + "/" + target) + "/" + rest;
+                    return MkdirAll(resolved, mode, depth + 1);
+                }
             }
             Libc.Close(fd);
             if (child < 0)
@@ -77,6 +95,13 @@ internal sealed unsafe class RootPath : IDisposable
             current = next;
         }
         return fd;
+    }
+
+    private static string? ReadLink(int dirFd, string name)
+    {
+        var buffer = stackalloc byte[4096];
+        var n = Libc.ReadlinkAt(dirFd, name, buffer, 4096);
+        return n > 0 ? System.Text.Encoding.UTF8.GetString(buffer, (int)n) : null;
     }
 
     /// <summary>Makes sure a regular file exists at <paramref name="path"/> (a bind target) and returns an O_PATH fd.</summary>

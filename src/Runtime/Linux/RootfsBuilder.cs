@@ -171,6 +171,21 @@ internal sealed unsafe class RootfsBuilder(InitPlan plan)
     /// <summary>A tmpfs at the destination with the container's own cgroup directories bound under it.</summary>
     private void MountCgroups(RootPath root, string destination, MountOptions options)
     {
+        if (plan.CgroupMounts is [{ IsV2: true } unified])
+        {
+            // cgroup v2 only: the container's own cgroup directory is the whole tree it sees.
+            var v2 = root.MkdirAll(destination);
+            try
+            {
+                Check(Libc.Mount(unified.HostDir, RootPath.FdPath(v2), null, MS_BIND | MS_REC, null), $"binding cgroup {unified.HostDir} on {destination}");
+            }
+            finally
+            {
+                Libc.Close(v2);
+            }
+            Remount(root, destination, (options.Flags & MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC, false);
+            return;
+        }
         var fd = root.MkdirAll(destination);
         try
         {
@@ -194,10 +209,7 @@ internal sealed unsafe class RootfsBuilder(InitPlan plan)
             }
             Remount(root, target, (options.Flags & MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC, false);
         }
-        if ((options.Flags & MS_RDONLY) != 0)
-        {
-            Remount(root, destination, options.Flags | MS_NOSUID | MS_NODEV | MS_NOEXEC, false);
-        }
+        // Like runc, "ro" applies to the cgroup directories; the tmpfs holding them stays writable.
     }
 
     private static void Remount(RootPath root, string destination, ulong flags, bool recursive)

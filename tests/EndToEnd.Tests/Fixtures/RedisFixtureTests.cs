@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using Flotilla.TestSupport;
+using Flotilla.TestSupport.Netns;
 using Flotilla.TestSupport.Processes;
 using Flotilla.TestSupport.Redis;
 
@@ -30,6 +31,17 @@ public sealed class RedisFixtureTests(RedisFixture redis) : IClassFixture<RedisF
         var image = await ProcessRunner.RunCheckedAsync("docker", ["inspect", "--format", "{{.Config.Image}}", redis.Container.Id]);
 
         Assert.StartsWith(RedisImage.Repository + ":", image.StandardOutput.Trim(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Redis_AnswersAHostInANetworkNamespace_AtTheGatewayAddress()
+    {
+        await using var hosts = await NetnsHosts.CreateAsync(1);
+
+        var ping = await hosts[0].RunAsync(
+            "sh", ["-c", $"printf 'PING\\r\\n' | busybox nc -w 3 {hosts.GatewayAddress} {redis.Port}"], TimeSpan.FromSeconds(20));
+
+        Assert.Equal("+PONG", ping.EnsureSuccess().StandardOutput.Trim());
     }
 
     [Fact]

@@ -85,6 +85,36 @@ public sealed class TestImagesCrossCheckTests(RegistryFixture registry) : IClass
     }
 
     [Fact]
+    public async Task HttpdImage_RunByTheDockerEngine_ServesItsPage()
+    {
+        var archive = Path.Combine(_scratch, "httpd.tar");
+        var name = $"flotilla-test/httpd-{Guid.NewGuid():N}"[..40];
+        await TestImages.Httpd.WriteDockerArchiveAsync(archive, $"{name}:1.0");
+        string? container = null;
+        try
+        {
+            await ProcessRunner.RunCheckedAsync("docker", ["load", "-i", archive]);
+            container = (await ProcessRunner.RunCheckedAsync(
+                "docker", ["run", "-d", "--rm", "-p", $"127.0.0.1::{TestImages.HttpdPort}", $"{name}:1.0"])).StandardOutput.Trim();
+            var port = (await ProcessRunner.RunCheckedAsync("docker", ["port", container, $"{TestImages.HttpdPort}/tcp"])).StandardOutput.Trim().Split(':')[^1];
+            using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+
+            var page = await RetryAsync(() => client.GetStringAsync(new Uri($"http://127.0.0.1:{port}/")));
+
+            Assert.Equal(TestImages.HttpdIndexHtml, page);
+        }
+        finally
+        {
+            if (container is not null)
+            {
+                await ProcessRunner.RunAsync("docker", ["rm", "--force", container]);
+            }
+
+            await ProcessRunner.RunAsync("docker", ["rmi", "--force", $"{name}:1.0"]);
+        }
+    }
+
+    [Fact]
     public async Task ZstdLayer_DecompressesWithTheZstdTool_ToTheConfigsDiffId()
     {
         var layer = TestImages.BusyboxZstd.Layers.Single();
@@ -96,6 +126,21 @@ public sealed class TestImagesCrossCheckTests(RegistryFixture registry) : IClass
 
         var diffIds = JsonNode.Parse(TestImages.BusyboxZstd.Config.Content.Span)!["rootfs"]!["diff_ids"]!.AsArray();
         Assert.Equal((string?)diffIds.Single(), OciBlob.ComputeDigest(await File.ReadAllBytesAsync(Path.Combine(_scratch, "layer.tar"))));
+    }
+
+    private static async Task<T> RetryAsync<T>(Func<Task<T>> attempt)
+    {
+        for (var i = 1; ; i++)
+        {
+            try
+            {
+                return await attempt();
+            }
+            catch (HttpRequestException) when (i < 40)
+            {
+                await Task.Delay(250);
+            }
+        }
     }
 
     private static Task<ProcessResult> Skopeo(params string[] arguments) =>

@@ -1,5 +1,6 @@
 using Flotilla.NodeAgent.Images;
 using Flotilla.TestSupport;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -15,6 +16,23 @@ public sealed class ImageStoreOptionsTests
 
         Assert.Equal("/var/lib/flotilla", options.StateDirectory);
         Assert.Equal("linux/amd64", options.Platform);
+    }
+
+    [Fact]
+    public void AddImages_FromConfiguration_BindsTheImagesSection()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Images:StateDirectory"] = "/srv/flotilla",
+            ["Images:MaxConcurrentDownloads"] = "5",
+            ["Images:PlainHttpRegistries:0"] = "registry.lan:5000",
+        }).Build();
+
+        var options = new ServiceCollection().AddImages(configuration).BuildServiceProvider().GetRequiredService<IOptions<ImageStoreOptions>>().Value;
+
+        Assert.Equal("/srv/flotilla", options.StateDirectory);
+        Assert.Equal(5, options.MaxConcurrentDownloads);
+        Assert.Equal(["registry.lan:5000"], options.PlainHttpRegistries);
     }
 
     [Fact]

@@ -29,6 +29,8 @@ public sealed class AgentFixture : IAsyncDisposable
 
     public string NodeId { get; }
 
+    public string RuntimeRoot => Path.Combine("/run", $"flotilla-test-{NodeId[5..]}");
+
     public string SocketPath => Path.Combine(Root, "agent.sock");
 
     public string StateDirectory => Path.Combine(Root, "state");
@@ -100,5 +102,9 @@ public sealed class AgentFixture : IAsyncDisposable
         }
 
         Directory.Delete(Root, recursive: true);
+        if (Directory.Exists(RuntimeRoot))
+        {
+            Directory.Delete(RuntimeRoot, recursive: true);
+        }
     }
 }

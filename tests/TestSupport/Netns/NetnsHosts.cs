@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Flotilla.TestSupport.Processes;
 
 namespace Flotilla.TestSupport.Netns;
@@ -6,20 +7,24 @@ namespace Flotilla.TestSupport.Netns;
 /// <summary>
 /// N simulated hosts on one private L2 segment: a network namespace per host, a veth from each to
 /// a bridge in the root namespace, addresses in a /24 of 198.18.0.0/15 claimed for this group
-/// alone. Hosts reach each other and the root namespace at <see cref="GatewayAddress"/>, and
-/// nothing else: no default route, and the bridge's traffic is never forwarded elsewhere.
+/// alone. Hosts reach each other and the root namespace at <see cref="GatewayAddress"/> (including
+/// ports Docker publishes there, e.g. <see cref="Redis.RedisFixture"/>'s), and nothing else: no
+/// default route, and the bridge's traffic is forwarded nowhere else.
 /// <code>
 /// await using var hosts = await NetnsHosts.CreateAsync(2);
 /// var ping = await hosts[0].RunAsync("busybox", "ping", "-c", "1", hosts[1].Address);
 /// </code>
 /// Disposing kills every process in the namespaces and removes namespaces, bridge and firewall
-/// rules. Needs root. Resources are named <c>fth&lt;index&gt;…</c>; a group that finds leftovers
-/// of a crashed run under its index removes them first.
+/// rules. Needs root. Resources are named <c>fth&lt;index&gt;…</c> after the claimed subnet; the
+/// first group made in a process removes what crashed runs left under subnets nobody holds.
 /// </summary>
-public sealed class NetnsHosts : IAsyncDisposable
+public sealed partial class NetnsHosts : IAsyncDisposable
 {
     private const int MaxHosts = 200;
     private const int FirstHostOctet = 10;
+
+    // Once per process: remove what crashed runs left under subnets nobody holds any more.
+    private static readonly Lazy<Task> StaleSweep = new(() => SweepStaleAsync(CancellationToken.None));
     private readonly SubnetLease _lease;
     private readonly List<NetnsHost> _hosts = [];
 
@@ -42,7 +47,7 @@ public sealed class NetnsHosts : IAsyncDisposable
 
     /// <summary>
     /// The bridge's address in the root namespace: the one root-namespace address hosts can reach,
-    /// e.g. for a control plane or Redis started outside the hosts and listening on all addresses.
+    /// e.g. a control plane listening on all addresses, or a port Docker publishes (Redis).
     /// </summary>
     public string GatewayAddress { get; }
 
@@ -61,6 +66,7 @@ public sealed class NetnsHosts : IAsyncDisposable
             throw new InvalidOperationException("netns hosts need root (network namespaces, bridges, iptables): run the tests as root");
         }
 
+        await StaleSweep.Value;
         var hosts = new NetnsHosts(SubnetLease.Acquire());
         try
         {
@@ -99,6 +105,24 @@ public sealed class NetnsHosts : IAsyncDisposable
         }
     }
 
+    private static async Task SweepStaleAsync(CancellationToken cancellationToken)
+    {
+        var namespaces = await ProcessRunner.RunCheckedAsync("ip", ["netns", "list"], cancellationToken);
+        var links = await ProcessRunner.RunCheckedAsync("ip", ["-o", "link", "show", "type", "bridge"], cancellationToken);
+        var rules = await ProcessRunner.RunCheckedAsync("iptables", ["-w", "-S", "FORWARD"], cancellationToken);
+        var indices = LeftoverName().Matches(namespaces.StandardOutput + links.StandardOutput + rules.StandardOutput)
+            .Select(m => int.Parse(m.Groups["index"].Value, CultureInfo.InvariantCulture))
+            .Where(i => i < SubnetLease.Count)
+            .Distinct();
+        foreach (var index in indices)
+        {
+            if (SubnetLease.TryAcquire(index) is { } lease)
+            {
+                await new NetnsHosts(lease).DisposeAsync();
+            }
+        }
+    }
+
     private async Task CreateBridgeAsync(CancellationToken cancellationToken)
     {
         await IpBatchAsync(
@@ -111,7 +135,8 @@ public sealed class NetnsHosts : IAsyncDisposable
         foreach (var rule in FirewallRules())
         {
             // Docker sets FORWARD's policy to DROP and br_netfilter sends bridged frames through
-            // it: allow host-to-host traffic explicitly, and refuse routing anywhere else.
+            // it: allow host-to-host traffic explicitly, and connections to ports published on the
+            // gateway address (Docker's DNAT to a container on this machine); refuse the rest.
             await ProcessRunner.RunCheckedAsync("iptables", ["-w", "-I", "FORWARD", .. rule], cancellationToken);
         }
     }
@@ -193,11 +218,17 @@ public sealed class NetnsHosts : IAsyncDisposable
         }
     }
 
+    // Inserted in this order at the top of FORWARD, so they end up in reverse: published ports,
+    // then host to host, then refuse the rest.
     private IEnumerable<string[]> FirewallRules() =>
     [
         ["-i", BridgeName, "!", "-o", BridgeName, "-m", "comment", "--comment", Tag, "-j", "DROP"],
         ["-i", BridgeName, "-o", BridgeName, "-m", "comment", "--comment", Tag, "-j", "ACCEPT"],
+        ["-i", BridgeName, "-m", "conntrack", "--ctstate", "DNAT", "-m", "comment", "--comment", Tag, "-j", "ACCEPT"],
     ];
+
+    [GeneratedRegex(@"\bfth(?:br)?(?<index>\d+)\b")]
+    private static partial Regex LeftoverName();
 
     private static async Task IpBatchAsync(IEnumerable<string> commands, CancellationToken cancellationToken, string? inNamespace = null)
     {

@@ -26,24 +26,34 @@ internal sealed class SubnetLease : IDisposable
 
     public static SubnetLease Acquire()
     {
-        Directory.CreateDirectory(LockDirectory);
         var start = Random.Shared.Next(Count);
         for (var i = 0; i < Count; i++)
         {
-            var index = (start + i) % Count;
-            try
+            if (TryAcquire((start + i) % Count) is { } lease)
             {
-                // FileShare.None takes flock(LOCK_EX) on Linux: held until disposed or the process dies.
-                var file = new FileStream(Path.Combine(LockDirectory, $"{index}.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-                return new SubnetLease(index, file);
-            }
-            catch (IOException)
-            {
-                // Held by another test process: try the next subnet.
+                return lease;
             }
         }
 
         throw new InvalidOperationException($"all {Count} test subnets in 198.18.0.0/15 are in use (locks in {LockDirectory})");
+    }
+
+    /// <summary>Claims subnet <paramref name="index"/>, or returns null while another process holds it.</summary>
+    public static SubnetLease? TryAcquire(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
+        Directory.CreateDirectory(LockDirectory);
+        try
+        {
+            // FileShare.None takes flock(LOCK_EX) on Linux: held until disposed or the process dies.
+            var file = new FileStream(Path.Combine(LockDirectory, $"{index}.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            return new SubnetLease(index, file);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     public void Dispose() => _lock.Dispose();

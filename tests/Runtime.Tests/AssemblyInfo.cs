@@ -1,0 +1,2 @@
+// The runtime under test only exists on Linux.
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
