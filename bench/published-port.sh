@@ -7,7 +7,7 @@
 # The container's network is made by the agent's own code (AddNetworking → IContainerNetworking.AttachAsync),
 # run as a .NET file-based app.
 #
-# Figures (medians of interleaved rounds):
+# Figures (medians over interleaved rounds; ratios are paired within each round):
 #   RESULT rps_direct=            wrk inside the container's namespace to 127.0.0.1:80
 #   RESULT rps_published_remote=  wrk on the client host to hostIP:hostPort (DNAT, forwarded over the bridge)
 #   RESULT rps_published_local=   wrk on the host itself to 127.0.0.1:hostPort (output DNAT + masquerade)
@@ -121,14 +121,19 @@ rps() { # namespace-path url [extra wrk args...]
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 declare -A samples
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 for round in $(seq "$rounds"); do
   echo "published-port: round $round/$rounds" >&2
-  samples[direct]+="$(rps "$container_ns" "http://127.0.0.1:80/") "
-  samples[remote]+="$(rps "/run/netns/$client" "http://$host_ip:$host_port/") "
-  samples[local]+="$(rps "/run/netns/$host" "http://127.0.0.1:$host_port/") "
-  samples[routed]+="$(rps "/run/netns/$client" "http://$container_ip:80/") "
-  samples[direct_close]+="$(rps "$container_ns" "http://127.0.0.1:80/" -H "Connection: close") "
-  samples[remote_close]+="$(rps "/run/netns/$client" "http://$host_ip:$host_port/" -H "Connection: close") "
+  direct=$(rps "$container_ns" "http://127.0.0.1:80/")
+  remote=$(rps "/run/netns/$client" "http://$host_ip:$host_port/")
+  local_=$(rps "/run/netns/$host" "http://127.0.0.1:$host_port/")
+  routed=$(rps "/run/netns/$client" "http://$container_ip:80/")
+  direct_close=$(rps "$container_ns" "http://127.0.0.1:80/" -H "Connection: close")
+  remote_close=$(rps "/run/netns/$client" "http://$host_ip:$host_port/" -H "Connection: close")
+  samples[direct]+="$direct " samples[remote]+="$remote " samples[local]+="$local_ " samples[routed]+="$routed "
+  # Ratios are paired within a round, so load from other processes on the machine cancels out.
+  samples[r_direct]+="$(ratio "$remote" "$direct") " samples[r_routed]+="$(ratio "$remote" "$routed") "
+  samples[r_local]+="$(ratio "$local_" "$direct") " samples[r_close]+="$(ratio "$remote_close" "$direct_close") "
 done
 for key in "${!samples[@]}"; do
   echo "published-port: $key samples: ${samples[$key]}" >&2
@@ -146,9 +151,9 @@ echo "RESULT rps_direct=$m_direct"
 echo "RESULT rps_published_remote=$m_remote"
 echo "RESULT rps_published_local=$m_local"
 echo "RESULT rps_routed=$m_routed"
-echo "RESULT ratio_vs_direct=$(awk -v a="$m_remote" -v b="$m_direct" 'BEGIN { printf "%.2f", a / b }')"
-echo "RESULT ratio_vs_routed=$(awk -v a="$m_remote" -v b="$m_routed" 'BEGIN { printf "%.2f", a / b }')"
-echo "RESULT ratio_local_vs_direct=$(awk -v a="$m_local" -v b="$m_direct" 'BEGIN { printf "%.2f", a / b }')"
-echo "RESULT rps_new_connection_ratio=$(awk -v a="$m_remote_close" -v b="$m_direct_close" 'BEGIN { printf "%.2f", a / b }')"
+echo "RESULT ratio_vs_direct=$m_r_direct"
+echo "RESULT ratio_vs_routed=$m_r_routed"
+echo "RESULT ratio_local_vs_direct=$m_r_local"
+echo "RESULT rps_new_connection_ratio=$m_r_close"
 echo "RESULT connect_us_direct=$connect_direct"
 echo "RESULT connect_us_published=$connect_published"
