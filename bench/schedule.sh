@@ -38,6 +38,6 @@ for _ in $(seq 1 120); do
 done
 curl -fsS "http://127.0.0.1:$REST/healthz" >/dev/null || { echo "control plane did not start:"; tail -50 "$DATA/controlplane.log"; exit 1; }
 
-dotnet bench/schedule/bin/Release/net10.0/Flotilla.ScheduleBench.dll \
-  --rest="http://127.0.0.1:$REST" --grpc="http://127.0.0.1:$GRPC" \
-  --api-token="$API_TOKEN" --join-token="$JOIN_TOKEN" --nodes="$NODES" --replicas="$REPLICAS"
+FLOTILLA_API_TOKEN="$API_TOKEN" FLOTILLA_JOIN_TOKEN="$JOIN_TOKEN" \
+  dotnet bench/schedule/bin/Release/net10.0/Flotilla.ScheduleBench.dll \
+  --rest="http://127.0.0.1:$REST" --grpc="http://127.0.0.1:$GRPC" --nodes="$NODES" --replicas="$REPLICAS"

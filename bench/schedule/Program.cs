@@ -14,8 +14,9 @@ using Grpc.Net.Client;
 var options = args.Select(a => a.Split('=', 2)).ToDictionary(p => p[0].TrimStart('-'), p => p.Length > 1 ? p[1] : string.Empty);
 var rest = options["rest"];
 var grpc = options["grpc"];
-var apiToken = options["api-token"];
-var joinToken = options["join-token"];
+// Tokens come from the environment so they never show in a process listing.
+var apiToken = Environment.GetEnvironmentVariable("FLOTILLA_API_TOKEN") ?? throw new InvalidOperationException("set FLOTILLA_API_TOKEN");
+var joinToken = Environment.GetEnvironmentVariable("FLOTILLA_JOIN_TOKEN") ?? throw new InvalidOperationException("set FLOTILLA_JOIN_TOKEN");
 var nodes = int.Parse(options.GetValueOrDefault("nodes", "20"), CultureInfo.InvariantCulture);
 var replicas = int.Parse(options.GetValueOrDefault("replicas", "200"), CultureInfo.InvariantCulture);
 var requests = int.Parse(options.GetValueOrDefault("requests", "1000"), CultureInfo.InvariantCulture);
