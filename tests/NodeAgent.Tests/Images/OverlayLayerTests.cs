@@ -41,7 +41,11 @@ public sealed class OverlayLayerTests : IDisposable
         }
         finally
         {
-            await ProcessRunner.RunAsync("umount", [merged]);
+            // Lazily when busy (something scanning /tmp may hold it), so the state directory can always go.
+            if (!(await ProcessRunner.RunAsync("umount", [merged])).Succeeded)
+            {
+                await ProcessRunner.RunCheckedAsync("umount", ["--lazy", merged]);
+            }
         }
     }
 
