@@ -11,6 +11,7 @@ packages=(
   busybox-static    # the source of every test and demo image
   skopeo            # cross-checks image layouts against a second implementation
   iproute2 iptables # netns hosts, bridges, published ports
+  conntrack         # drops a removed container's connection-tracking entries
   wrk hyperfine     # benchmarks
   nginx-light       # gateway benchmark reference
   zstd jq curl ca-certificates
