@@ -1,10 +1,11 @@
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Flotilla.TestSupport.Redis;
 
 namespace Flotilla.ControlPlane.Tests.Hosting;
 
-/// <summary>Cluster mode: two silos share membership and state through a real Redis.</summary>
+/// <summary>Cluster mode: two silos share membership and state through a real Redis (Testcontainers).</summary>
 [Trait("Category", "Integration")]
 public sealed class RedisClusterTests : IDisposable
 {
@@ -15,7 +16,7 @@ public sealed class RedisClusterTests : IDisposable
     [Fact]
     public async Task TwoSilos_ServeTheSameCluster_AndARestartOfBothLosesNothing()
     {
-        await using var redis = await RedisServer.StartAsync();
+        await using var redis = await RedisFixture.StartAsync();
         string before;
         await using (var silo1 = await TestControlPlane.StartAsync(_data1, redis.ConnectionString, _cluster))
         await using (var silo2 = await TestControlPlane.StartAsync(_data2, redis.ConnectionString, _cluster))
