@@ -1,4 +1,11 @@
 using Flotilla.NodeAgent;
+using Flotilla.NodeAgent.Images;
+using Flotilla.NodeAgent.State;
 
-var app = AgentApp.Build(args, _ => { });
+var app = AgentApp.Build(args, builder =>
+    builder.Services.AddImages(options =>
+    {
+        builder.Configuration.GetSection(ImageStoreOptions.SectionName).Bind(options);
+        options.StateDirectory = builder.Configuration[$"{AgentOptions.SectionName}:{nameof(AgentOptions.StateDirectory)}"] ?? options.StateDirectory;
+    }));
 await app.RunAsync();

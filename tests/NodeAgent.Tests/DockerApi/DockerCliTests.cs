@@ -90,7 +90,7 @@ public sealed class DockerCliTests : IAsyncLifetime
         var duplicate = await _agent.DockerAsync("create", "--name", "dup", Image, "true");
         Assert.Contains("already in use", duplicate.StandardError, StringComparison.Ordinal);
         var missing = await _agent.DockerAsync("create", "--pull", "never", "nothing:here", "true");
-        Assert.Contains("No such image", missing.StandardError, StringComparison.Ordinal);
+        Assert.Contains("no such image", missing.StandardError, StringComparison.OrdinalIgnoreCase);
         Assert.Equal("dup", (await _agent.DockerAsync("ps", "-a", "--format", "{{.Names}}")).EnsureSuccess().StandardOutput.Trim());
     }
 
