@@ -34,10 +34,6 @@ start() { # name, then the command
   echo "up: started $name (pid $!, log $logs/$name.log)"
 }
 
-start controlplane "$out/ControlPlane/Flotilla.ControlPlane" --urls http://127.0.0.1:7070
-start nodeagent "$out/NodeAgent/Flotilla.NodeAgent" --urls http://127.0.0.1:7080
-start gateway "$out/Gateway/Flotilla.Gateway" --urls http://127.0.0.1:8081
-
 wait_healthy() { # name, url
   for _ in $(seq 1 100); do
     curl -fsS "$2" >/dev/null 2>&1 && { echo "up: $1 healthy at $2"; return; }
@@ -46,7 +42,25 @@ wait_healthy() { # name, url
   echo "up: $1 did not become healthy at $2; see $logs/$1.log" >&2
   exit 1
 }
+cp_data=/var/lib/flotilla/controlplane
+start controlplane "$out/ControlPlane/Flotilla.ControlPlane" --ControlPlane:DataDirectory="$cp_data"
 wait_healthy controlplane http://127.0.0.1:7070/healthz
+
+# The embedded control plane writes its API token on first start; the gateway reads the route feed
+# with it (through the environment, so it never shows in ps).
+export ControlPlane__Token
+ControlPlane__Token=$(cat "$cp_data/api-token")
+start gateway "$out/Gateway/Flotilla.Gateway"
+unset ControlPlane__Token
+start nodeagent "$out/NodeAgent/Flotilla.NodeAgent" --Runtime:Path="$(realpath "$out/Runtime/flotilla-runtime")"
+
 wait_healthy nodeagent http://127.0.0.1:7080/healthz
 wait_healthy gateway http://127.0.0.1:8081/healthz
-echo "up: running. Logs in $logs; stop with scripts/down.sh"
+cat <<INFO
+up: running.
+  control plane  REST http://127.0.0.1:7070 (OpenAPI /openapi/v1.json, metrics /metrics), gRPC :7071
+                 API token: $cp_data/api-token  (curl -H "Authorization: Bearer \$(cat $cp_data/api-token)" http://127.0.0.1:7070/v1/nodes)
+  node agent     Docker Engine API on /run/flotilla/agent.sock (docker -H unix:///run/flotilla/agent.sock ps), metrics http://127.0.0.1:7080/metrics
+  gateway        proxy http://127.0.0.1:8080, admin http://127.0.0.1:8081/routes and /metrics
+  logs           $logs/<service>.log; stop everything with scripts/down.sh
+INFO

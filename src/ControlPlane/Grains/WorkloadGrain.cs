@@ -232,11 +232,7 @@ public sealed partial class WorkloadGrain(
         }
         else
         {
-            // Drop the least useful first: pending, then not running, then the newest.
-            removed = [.. S.Replicas
-                .OrderBy(r => r.Phase == ReplicaPhase.Pending ? 0 : r.Phase == ReplicaPhase.Running ? 2 : 1)
-                .ThenByDescending(r => r.UpdatedAt)
-                .Take(S.Replicas.Count - replicas)];
+            removed = ChooseReplicasToRemove(S.Replicas.Count - replicas);
             S.Replicas.RemoveAll(removed.Contains);
         }
 
@@ -247,6 +243,28 @@ public sealed partial class WorkloadGrain(
         PushRoute(RouteOf());
         Touch();
         return new(WorkloadOutcome.Updated, View());
+    }
+
+    /// <summary>
+    /// The least useful replicas, one at a time: pending before not running before running; among equals,
+    /// one from the node holding most of this workload's replicas (so a scale-down keeps the spread), newest first.
+    /// </summary>
+    private List<ReplicaRecord> ChooseReplicasToRemove(int count)
+    {
+        var remaining = new List<ReplicaRecord>(S.Replicas);
+        var removed = new List<ReplicaRecord>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var perNode = remaining.Where(r => r.NodeId is not null).CountBy(r => r.NodeId!).ToDictionary();
+            var victim = remaining
+                .OrderBy(r => r.Phase == ReplicaPhase.Pending ? 0 : r.Phase == ReplicaPhase.Running ? 2 : 1)
+                .ThenByDescending(r => r.NodeId is null ? 0 : perNode[r.NodeId])
+                .ThenByDescending(r => r.UpdatedAt)
+                .First();
+            remaining.Remove(victim);
+            removed.Add(victim);
+        }
+        return removed;
     }
 
     private void AddPending(int count)

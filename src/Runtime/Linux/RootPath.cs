@@ -37,10 +37,25 @@ internal sealed unsafe class RootPath : IDisposable
         var bytes = System.Text.Encoding.UTF8.GetBytes(relative + "\0");
         fixed (byte* p = bytes)
         {
-            var fd = Libc.Syscall(Sys.Openat2, _rootFd, (long)p, (long)how, 24, 0, 0);
-            return fd >= 0 ? (int)fd : -Libc.Errno;
+            // openat2 answers EAGAIN when a rename or mount anywhere on the system raced a ".." step of
+            // a RESOLVE_IN_ROOT lookup; the lookup is safe to repeat (libpathrs retries the same way).
+            for (var attempt = 0; ; attempt++)
+            {
+                var fd = Libc.Syscall(Sys.Openat2, _rootFd, (long)p, (long)how, 24, 0, 0);
+                if (fd >= 0)
+                {
+                    return (int)fd;
+                }
+                var errno = Libc.Errno;
+                if (errno != Libc.EAGAIN || attempt == MaxRaceRetries)
+                {
+                    return -errno;
+                }
+            }
         }
     }
+
+    private const int MaxRaceRetries = 128;
 
     public int Open(string path, ulong extraResolve = 0, int flags = 0)
     {
