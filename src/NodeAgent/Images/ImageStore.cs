@@ -14,7 +14,9 @@ namespace Flotilla.NodeAgent.Images;
 internal sealed partial class ImageStore : IImageStore, IDisposable
 {
     private readonly ImageStoreOptions _options;
-    private readonly IEnumerable<IImageUsage> _usages;
+    // Resolved on first use: the container engine reads images and reports their use back, so taking
+    // the usages in the constructor would make the two singletons wait on each other.
+    private readonly Lazy<IEnumerable<IImageUsage>> _usages;
     private readonly ILogger<ImageStore> _logger;
     private readonly ContentStore _content;
     private readonly LayerStore _layers;
@@ -23,10 +25,10 @@ internal sealed partial class ImageStore : IImageStore, IDisposable
     private readonly Lock _gate = new();
     private readonly Dictionary<string, int> _leases = new(StringComparer.Ordinal);
 
-    public ImageStore(IOptions<ImageStoreOptions> options, IEnumerable<IImageUsage> usages, ILogger<ImageStore> logger)
+    public ImageStore(IOptions<ImageStoreOptions> options, IServiceProvider services, ILogger<ImageStore> logger)
     {
         _options = options.Value;
-        _usages = usages;
+        _usages = new(services.GetServices<IImageUsage>);
         _logger = logger;
         _content = new ContentStore(Path.Join(_options.StateDirectory, "content"));
         _layers = new LayerStore(Path.Join(_options.StateDirectory, "layers"));
@@ -85,7 +87,7 @@ internal sealed partial class ImageStore : IImageStore, IDisposable
                 throw new InvalidOperationException($"image {reference} is tagged in several repositories ({string.Join(", ", record.RepoTags)}): remove it by tag, or force the removal");
             }
 
-            var user = _usages.Select(u => u.FindUser(record.Id)).FirstOrDefault(u => u is not null);
+            var user = _usages.Value.Select(u => u.FindUser(record.Id)).FirstOrDefault(u => u is not null);
             if (user is not null && !force)
             {
                 throw new ImageInUseException(reference, user);
