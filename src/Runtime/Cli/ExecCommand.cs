@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Text.Json;
 using Flotilla.Runtime.Launch;
 using Flotilla.Runtime.Linux;
 using Flotilla.Runtime.Native;
@@ -23,9 +24,12 @@ internal static unsafe class ExecCommand
     public static int Run(StateStore store, Arguments args)
     {
         var id = args.Id("exec");
-        if (args.Rest.Count == 0)
+        // runc's --process: the whole process (args, env, cwd, user, capabilities) from a JSON file.
+        var processFile = args.Flag("process") is { } path ? LoadProcess(path) : null;
+        var command = processFile?.Args ?? args.Rest;
+        if (command.Count == 0)
         {
-            throw new RuntimeException("exec: the command is missing (usage: flotilla-runtime exec <id> -- cmd args...)");
+            throw new RuntimeException("exec: the command is missing (usage: flotilla-runtime exec <id> -- cmd args..., or --process FILE)");
         }
         if (args.Has("tty"))
         {
@@ -37,14 +41,14 @@ internal static unsafe class ExecCommand
             throw new RuntimeException($"cannot exec in container {id}: it is not running");
         }
         var spec = SpecLoader.Parse(File.ReadAllBytes(Path.Combine(state.Bundle, "config.json")), "config.json");
-        var process = spec.Process ?? throw new RuntimeException("config.json: process is required");
+        var process = processFile ?? spec.Process ?? throw new RuntimeException("config.json: process is required");
         var root = $"/proc/{state.Pid}/root";
         var user = ParseUser(args.Flag("user")) ?? process.User ?? new UserSpec();
         var env = MergeEnv(process.Env ?? [], args.All("env"));
         env = UserProcess.WithHome(env, user.Uid, root);
         var cwd = args.Flag("cwd") ?? process.Cwd ?? "/";
         CheckCwd(root, cwd);
-        var executable = UserProcess.Resolve(args.Rest[0], env, root);
+        var executable = UserProcess.Resolve(command[0], env, root);
 
         var native = new List<nint>();
         var opened = new List<int>();
@@ -86,7 +90,7 @@ internal static unsafe class ExecCommand
                     throw RuntimeException.FromErrno("socketpair", Libc.Errno);
                 }
             }
-            Prepare(program, native, process, user, spec.Linux?.Seccomp, executable, cwd, args.Rest, env);
+            Prepare(program, native, process, user, spec.Linux?.Seccomp, executable, cwd, command, env);
             program->SyncFd = sockets[1];
 
             var pid = ContainerLauncher.Clone(program, 0, pidNamespaceFd);
@@ -231,6 +235,19 @@ internal static unsafe class ExecCommand
             throw RuntimeException.FromErrno($"exec: cwd {cwd} (refusing anything but a directory inside the container)", -fd);
         }
         Libc.Close(fd);
+    }
+
+    private static ProcessSpec LoadProcess(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(File.ReadAllBytes(path), RuntimeJsonContext.Default.ProcessSpec)
+                ?? throw new RuntimeException($"exec --process {path}: the document is empty (null)");
+        }
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
+        {
+            throw new RuntimeException($"exec --process {path}: {e.Message.Split(" Path:")[0]}");
+        }
     }
 
     private static UserSpec? ParseUser(string? text)

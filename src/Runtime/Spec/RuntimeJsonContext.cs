@@ -8,6 +8,7 @@ namespace Flotilla.Runtime.Spec;
     PropertyNameCaseInsensitive = true, ReadCommentHandling = System.Text.Json.JsonCommentHandling.Skip,
     NumberHandling = JsonNumberHandling.Strict, WriteIndented = false)]
 [JsonSerializable(typeof(RuntimeSpec))]
+[JsonSerializable(typeof(ProcessSpec))]
 [JsonSerializable(typeof(ContainerState))]
 [JsonSerializable(typeof(OciState))]
 [JsonSerializable(typeof(InitPlan))]

@@ -50,6 +50,36 @@ public sealed class ExecTests
     }
 
     [Fact]
+    public async Task ExecWithProcessFile_RunsThatProcessLikeRunc()
+    {
+        await using var bundle = await TestBundle.CreateAsync();
+        bundle.SetArgs("/bin/sleep", "60");
+        bundle.Save();
+        var processFile = Path.Combine(bundle.Dir, "exec-process.json");
+        await File.WriteAllTextAsync(processFile, """
+            {"args": ["/bin/sh", "-c", "pwd; id -u; echo $FROM_FILE; exit 3"], "env": ["PATH=/bin", "FROM_FILE=yes"],
+             "cwd": "/tmp", "user": {"uid": 1000, "gid": 1000}}
+            """);
+
+        var outputs = new List<ProcessResult>();
+        foreach (var kind in new[] { RuntimeKind.Runc, RuntimeKind.Flotilla })
+        {
+            var cli = bundle.Cli(kind);
+            var id = bundle.NewId(kind);
+            Assert.Equal(0, (await cli.RunAsync("run", "--detach", "--bundle", bundle.Dir, id)).ExitCode);
+            await LifecycleTests.WaitForStatusAsync(cli, id, "running");
+            outputs.Add(await cli.RunAsync("exec", "--process", processFile, id));
+            Assert.Equal(0, (await cli.RunAsync("delete", "--force", id)).ExitCode);
+        }
+
+        var (runc, flotilla) = (outputs[0], outputs[1]);
+        Assert.True(runc.ExitCode == 3, runc.ToString());
+        Assert.Equal("/tmp\n1000\nyes\n", runc.Stdout);
+        Assert.True(flotilla.ExitCode == 3, flotilla.ToString());
+        Assert.Equal(runc.Stdout, flotilla.Stdout);
+    }
+
+    [Fact]
     public async Task Exec_RefusesACwdThroughAMagicLink()
     {
         await using var bundle = await TestBundle.CreateAsync();
