@@ -101,7 +101,8 @@ internal static unsafe class ContainerLauncher
                 var self = Environment.ProcessPath ?? throw new RuntimeException("cannot tell where the runtime binary is");
                 program->SelfPath = Utf8(native, self);
                 program->Slash = Utf8(native, "/");
-                program->SelfMountFlags = LockedMountFlags(self);
+                // The binary's own bind mount is exec'd by the init stage, so noexec is never carried over to it.
+                program->SelfMountFlags = RootfsBuilder.LockedFlags(self) & ~Sys.MS_NOEXEC;
             }
             else
             {
@@ -314,32 +315,6 @@ internal static unsafe class ContainerLauncher
                     throw RuntimeException.FromErrno($"writing {file} ({text.Trim().Replace('\n', ';')})", Libc.Errno);
                 }
             }
-        }
-        finally
-        {
-            Libc.Close(fd);
-        }
-    }
-
-    /// <summary>Flags of the mount holding <paramref name="path"/> that a remount inside a user namespace must keep.</summary>
-    private static ulong LockedMountFlags(string path)
-    {
-        var fd = Libc.Open(path, Libc.O_PATH | Libc.O_CLOEXEC, 0);
-        if (fd < 0)
-        {
-            return 0;
-        }
-        try
-        {
-            var buffer = stackalloc byte[120];
-            if (Libc.Fstatfs(fd, buffer) != 0)
-            {
-                return 0;
-            }
-            var st = *(ulong*)(buffer + 80);
-            return ((st & 2) != 0 ? Sys.MS_NOSUID : 0) | ((st & 4) != 0 ? Sys.MS_NODEV : 0) |
-                   ((st & 1024) != 0 ? Sys.MS_NOATIME : 0) | ((st & 2048) != 0 ? Sys.MS_NODIRATIME : 0) |
-                   ((st & 4096) != 0 ? Sys.MS_RELATIME : 0);
         }
         finally
         {

@@ -355,7 +355,7 @@ internal sealed unsafe class RootfsBuilder(InitPlan plan)
     /// The flags of the mount at <paramref name="path"/> that a remount must keep: in a user namespace
     /// the kernel refuses to clear nosuid/nodev/noexec/atime flags locked by a more privileged owner.
     /// </summary>
-    private static ulong LockedFlags(string path)
+    internal static ulong LockedFlags(string path)
     {
         var fd = Libc.Open(path, Libc.O_PATH | Libc.O_CLOEXEC, 0);
         if (fd < 0)
