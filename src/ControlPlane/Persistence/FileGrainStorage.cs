@@ -20,69 +20,58 @@ public sealed partial class FileGrainStorage(string name, string directory, IGra
     {
         ArgumentNullException.ThrowIfNull(grainState);
         var path = PathOf(stateName, grainId);
-        var gate = _locks.GetOrAdd(path, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync();
-        try
+        using var held = await LockAsync(path);
+        var stored = await ReadAsync(path);
+        if (stored is null)
         {
-            var stored = await ReadAsync(path);
-            if (stored is null)
-            {
-                grainState.State = Activator.CreateInstance<T>();
-                grainState.ETag = null;
-                grainState.RecordExists = false;
-                return;
-            }
+            grainState.State = Activator.CreateInstance<T>();
+            grainState.ETag = null;
+            grainState.RecordExists = false;
+            return;
+        }
 
-            grainState.State = serializer.Deserialize<T>(new BinaryData(stored.Value.Payload));
-            grainState.ETag = stored.Value.Version.ToString(CultureInfo.InvariantCulture);
-            grainState.RecordExists = true;
-        }
-        finally
-        {
-            gate.Release();
-        }
+        grainState.State = serializer.Deserialize<T>(new BinaryData(stored.Value.Payload));
+        grainState.ETag = stored.Value.Version.ToString(CultureInfo.InvariantCulture);
+        grainState.RecordExists = true;
     }
 
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         ArgumentNullException.ThrowIfNull(grainState);
         var path = PathOf(stateName, grainId);
-        var gate = _locks.GetOrAdd(path, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync();
-        try
-        {
-            var current = await ReadVersionAsync(path);
-            CheckETag(grainState.ETag, current, grainId);
-            var next = (current ?? 0) + 1;
-            var payload = serializer.Serialize(grainState.State).ToMemory();
-            await WriteAtomicallyAsync(path, next, payload);
-            grainState.ETag = next.ToString(CultureInfo.InvariantCulture);
-            grainState.RecordExists = true;
-        }
-        finally
-        {
-            gate.Release();
-        }
+        using var held = await LockAsync(path);
+        var current = await ReadVersionAsync(path);
+        CheckETag(grainState.ETag, current, grainId);
+        var next = (current ?? 0) + 1;
+        var payload = serializer.Serialize(grainState.State).ToMemory();
+        await WriteAtomicallyAsync(path, next, payload);
+        grainState.ETag = next.ToString(CultureInfo.InvariantCulture);
+        grainState.RecordExists = true;
     }
 
     public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         ArgumentNullException.ThrowIfNull(grainState);
         var path = PathOf(stateName, grainId);
+        using var held = await LockAsync(path);
+        CheckETag(grainState.ETag, await ReadVersionAsync(path), grainId);
+        File.Delete(path);
+        grainState.ETag = null;
+        grainState.RecordExists = false;
+        grainState.State = Activator.CreateInstance<T>();
+    }
+
+    /// <summary>One writer or reader of a grain's file at a time within this silo.</summary>
+    private async Task<Held> LockAsync(string path)
+    {
         var gate = _locks.GetOrAdd(path, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync();
-        try
-        {
-            CheckETag(grainState.ETag, await ReadVersionAsync(path), grainId);
-            File.Delete(path);
-            grainState.ETag = null;
-            grainState.RecordExists = false;
-            grainState.State = Activator.CreateInstance<T>();
-        }
-        finally
-        {
-            gate.Release();
-        }
+        return new Held(gate);
+    }
+
+    private readonly struct Held(SemaphoreSlim gate) : IDisposable
+    {
+        public void Dispose() => gate.Release();
     }
 
     private void CheckETag(string? expected, long? current, GrainId grainId)
