@@ -1,3 +1,5 @@
+using Flotilla.NodeAgent.Networking;
+
 namespace Flotilla.NodeAgent.Containers;
 
 /// <summary>What a user asked for when creating a container (the run options). Immutable once created.</summary>
@@ -41,8 +43,11 @@ public sealed record ContainerSpec
     /// <summary>Remove the container once it exits (<c>run --rm</c>).</summary>
     public bool AutoRemove { get; init; }
 
-    /// <summary>"host" until the networking hook lands; the name of a network afterwards.</summary>
+    /// <summary><c>host</c>, <c>none</c> or <c>bridge</c> (the agent's default network when networking is on).</summary>
     public string NetworkMode { get; init; } = "host";
+
+    /// <summary>Ports to publish (<c>-p</c>); only meaningful on a network of the container's own.</summary>
+    public IReadOnlyList<PortMapping> Ports { get; init; } = [];
 
     public string? StopSignal { get; init; }
 

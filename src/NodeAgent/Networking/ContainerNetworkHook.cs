@@ -40,11 +40,11 @@ public sealed class ContainerNetworkHook(IContainerNetworking networking) : Cont
         return networking.DetachAsync(context.Record.Id, cancellationToken);
     }
 
-    /// <summary>The request for a container record. Published ports come from the spec once it carries them.</summary>
+    /// <summary>The request for a container record: its network mode and published ports.</summary>
     public static NetworkRequest RequestFor(ContainerRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        return new NetworkRequest(record.Id, record.Name, record.Hostname, NetworkMode.Parse(record.Spec.NetworkMode), []);
+        return new NetworkRequest(record.Id, record.Name, record.Hostname, NetworkMode.Parse(record.Spec.NetworkMode), record.Spec.Ports);
     }
 
     private async Task<NetworkAttachment> AttachAsync(ContainerContext context, CancellationToken cancellationToken)
