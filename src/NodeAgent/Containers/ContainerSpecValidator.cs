@@ -87,9 +87,9 @@ public static partial class ContainerSpecValidator
             }
         }
 
-        if (spec.NetworkMode is not ("host" or "default" or "bridge" or ""))
+        if (spec.NetworkMode is not ("host" or "none" or "default" or "bridge" or ""))
         {
-            throw new InvalidRunOptionsException($"network {spec.NetworkMode} not found: this agent offers the host network only");
+            throw new InvalidRunOptionsException($"network {spec.NetworkMode} not found: this agent offers bridge (the default), host and none");
         }
     }
 
