@@ -224,6 +224,7 @@ public sealed class AgentProcess : IAsyncDisposable
             $"--Agent:HttpPort={HttpPort.ToString(CultureInfo.InvariantCulture)}",
             $"--Runtime:Path={RuntimePath}",
             $"--Runtime:Root={RuntimeRoot}",
+            .. DefaultNetworking(NodeId),
             .. _options.Arguments,
         ];
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
@@ -313,6 +314,20 @@ public sealed class AgentProcess : IAsyncDisposable
         {
             // Best effort: AgentLeftovers removes what the agent could not.
         }
+    }
+
+    /// <summary>
+    /// A bridge and subnet of this agent's own, so no test ever makes <c>flotilla0</c> or 10.88/16 (the production
+    /// defaults), not even an agent run without a netns host. <see cref="AgentProcessOptions.Arguments"/> override them.
+    /// </summary>
+    private static string[] DefaultNetworking(string nodeId)
+    {
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(nodeId));
+        return
+        [
+            $"--Networking:BridgeName=flt{Convert.ToHexStringLower(hash)[..8]}",
+            $"--Networking:Subnet=10.{(64 + (hash[8] % 64)).ToString(CultureInfo.InvariantCulture)}.{hash[9].ToString(CultureInfo.InvariantCulture)}.0/24",
+        ];
     }
 
     private static int FreeTcpPort()
