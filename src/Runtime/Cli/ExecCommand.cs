@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Text.Json;
 using Flotilla.Runtime.Launch;
 using Flotilla.Runtime.Linux;
 using Flotilla.Runtime.Native;
@@ -241,10 +240,9 @@ internal static unsafe class ExecCommand
     {
         try
         {
-            return JsonSerializer.Deserialize(File.ReadAllBytes(path), RuntimeJsonContext.Default.ProcessSpec)
-                ?? throw new RuntimeException($"exec --process {path}: the document is empty (null)");
+            return SpecReader.Parse(File.ReadAllBytes(path), $"exec --process {path}", "a valid OCI process", SpecReader.ReadProcess);
         }
-        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new RuntimeException($"exec --process {path}: {e.Message.Split(" Path:")[0]}");
         }

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
-using System.Text.Json;
 using Flotilla.Runtime.Linux;
 using Flotilla.Runtime.Native;
 using Flotilla.Runtime.Spec;
@@ -116,7 +115,7 @@ internal static unsafe class ContainerLauncher
             program->UnshareFlags = joinUser ? (long)newFlags : 0;
             program->EmptyPath = Utf8(native, "");
             program->Argv = StringArray(native, ["flotilla-runtime", "init", sockets[1].ToString(CultureInfo.InvariantCulture)]);
-            program->Envp = StringArray(native, []);
+            program->Envp = StringArray(native, Cli.StageClock.Enabled ? ["FLOTILLA_RUNTIME_TRACE=1"] : []);
 
             var pid = Clone(program, joinUser ? 0 : newFlags, pidNamespaceFd);
             Cli.StageClock.Mark("cloned");
@@ -134,15 +133,17 @@ internal static unsafe class ContainerLauncher
                     WriteMap(pid, "gid_map", spec.Linux.GidMappings!);
                 }
                 channel.Send(SyncMessage.Go);
+                Cli.StageClock.Mark("go sent");
                 var plan = new InitPlan
                 {
                     Spec = spec,
+                    SpecJson = loaded.Json,
                     Rootfs = loaded.Rootfs,
                     FifoPath = fifoPath,
                     InUserNamespace = userNs is not null,
                     CgroupMounts = cgroups.MountPoints(),
                 };
-                channel.Send(SyncMessage.Plan, JsonSerializer.SerializeToUtf8Bytes(plan, RuntimeJsonContext.Default.InitPlan));
+                channel.Send(SyncMessage.Plan, plan.Serialize());
             }
             catch
             {
