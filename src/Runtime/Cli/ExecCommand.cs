@@ -91,15 +91,16 @@ internal static unsafe class ExecCommand
             }
             Prepare(program, native, process, user, spec.Linux?.Seccomp, executable, cwd, command, env);
             program->SyncFd = sockets[1];
+            using var cgroupJoin = Cgroups.Open(state.CgroupPaths).OpenJoin();
+            program->SetCgroups(cgroupJoin);
 
-            var pid = ContainerLauncher.Clone(program, 0, pidNamespaceFd);
+            var pid = ContainerLauncher.Clone(program, 0, pidNamespaceFd, cgroupJoin.V2DirFd);
             Libc.Close(sockets[1]);
             sockets[1] = -1;
             using var channel = new SyncChannel(sockets[0]);
             sockets[0] = -1;
             try
             {
-                Cgroups.Open(state.CgroupPaths).Join(pid);
                 SetRlimits(pid, process.Rlimits);
                 channel.Send(SyncMessage.Go);
                 // The child reports only failures; the socket closing on exec means the command started.
