@@ -170,6 +170,32 @@ public sealed class DockerCliNetworkingTests(TwoNetworkedHosts fixture) : IClass
     }
 
     [Fact]
+    public async Task NetworkLsAndInspect_ShowTheBridgeWithItsSubnetAndContainers_AndCreateIsRefused()
+    {
+        var name = $"listed-{_group.Suffix}";
+        try
+        {
+            var run = await Agent.DockerAsync("run", "-d", "--name", name, _group.HttpdImage);
+            Assert.True(run.Succeeded, run + Agent.LogTail());
+            var ip = await DockerOkAsync("inspect", "--format", "{{.NetworkSettings.IPAddress}}", name);
+
+            var list = await DockerOkAsync("network", "ls", "--format", "{{.Name}} {{.Driver}} {{.Scope}}");
+            var bridge = await DockerOkAsync("network", "inspect", "bridge", "--format",
+                "{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}} {{range .Containers}}{{.Name}} {{.IPv4Address}}{{end}}");
+            var create = await Agent.DockerAsync("network", "create", $"backend-{_group.Suffix}");
+
+            Assert.Equal("bridge bridge local\nhost host local\nnone null local", list);
+            Assert.Equal($"10.200.0.0/24 10.200.0.1 {name} {ip}/24", bridge);
+            Assert.NotEqual(0, create.ExitCode);
+            Assert.Contains("user-defined networks are not supported", create.StandardError, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await Agent.DockerAsync("rm", "-f", name);
+        }
+    }
+
+    [Fact]
     public async Task TrafficThroughThePublishedPort_ShowsInMetricsAndStats()
     {
         var name = $"metered-{_group.Suffix}";
