@@ -15,7 +15,7 @@ internal static class ContainerExec
                 OptionSpec.Many("env", 'e', "KEY=VALUE", "Set an environment variable"),
                 OptionSpec.Value("user", 'u', "USER[:GROUP]", "Run as this user"),
                 OptionSpec.Value("workdir", 'w', "DIR", "Working directory for the command")),
-            StopAtFirstArgument: false,
+            StopAtFirstArgument: true,
             Details: "flotilla exits with the command's exit code (126: cannot be invoked, 127: not found)."),
         RunAsync);
 
@@ -74,9 +74,10 @@ internal static class ContainerExec
         }
 
         var (connection, response) = await engine.OpenStreamAsync("POST", $"/exec/{execId}/start", start, upgrade: false, cancellationToken);
+        var stderrTail = new TailBuffer(4096);
         await using (connection)
         {
-            await MultiplexedStream.CopyAsync(response.Body, context.StandardOutput, context.StandardError, cancellationToken);
+            await MultiplexedStream.CopyAsync(response.Body, context.StandardOutput, context.StandardError, cancellationToken, stderrTail);
         }
 
         using var inspect = await engine.GetJsonAsync($"/exec/{execId}/json", cancellationToken);
@@ -86,8 +87,14 @@ internal static class ContainerExec
             throw new CliException($"the command in {container} was still running when its output ended");
         }
 
-        return root.ValueKind == JsonValueKind.Object && root.TryGetProperty("ExitCode", out var code) && code.ValueKind == JsonValueKind.Number
+        var exitCode = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("ExitCode", out var code) && code.ValueKind == JsonValueKind.Number
             ? code.GetInt32()
             : ExitCodes.Error;
+
+        // The runtime reports a command it could not start as exit 255 with its reason on stderr; docker says 126/127.
+        return exitCode is 255 or -1 && stderrTail.Text is var tail && tail.Contains("exec", StringComparison.OrdinalIgnoreCase)
+            && ContainerRun.StartFailureCode(tail) is var mapped && mapped != ExitCodes.RunFailed
+            ? mapped
+            : exitCode;
     }
 }

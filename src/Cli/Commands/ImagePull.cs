@@ -26,6 +26,15 @@ internal static class ImagePull
         return ExitCodes.Ok;
     }
 
+    /// <summary>Docker's form: <c>fromImage=NAME&amp;tag=TAG</c>; a digest reference goes whole in fromImage.</summary>
+    public static string Query(string reference)
+    {
+        var colon = reference.LastIndexOf(':');
+        return reference.Contains('@', StringComparison.Ordinal) || colon <= reference.LastIndexOf('/')
+            ? $"fromImage={EngineClient.Escape(reference)}"
+            : $"fromImage={EngineClient.Escape(reference[..colon])}&tag={EngineClient.Escape(reference[(colon + 1)..])}";
+    }
+
     /// <summary>Pulls <paramref name="reference"/>, showing progress on <paramref name="output"/>; throws with the agent's reason on failure.</summary>
     public static async Task PullAsync(EngineClient engine, string reference, TextWriter output, bool terminal, CancellationToken cancellationToken)
     {
@@ -34,7 +43,7 @@ internal static class ImagePull
             throw new Parsing.UsageException($"invalid image reference \"{reference}\": use [REGISTRY/]NAME[:TAG|@DIGEST] in lower case");
         }
 
-        var (connection, response) = await engine.OpenStreamAsync("POST", $"/images/create?fromImage={EngineClient.Escape(reference)}", default, upgrade: false, cancellationToken);
+        var (connection, response) = await engine.OpenStreamAsync("POST", $"/images/create?{Query(reference)}", default, upgrade: false, cancellationToken);
         await using (connection)
         {
             var view = new PullProgressView(output, terminal);

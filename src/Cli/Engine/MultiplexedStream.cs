@@ -8,7 +8,7 @@ namespace Flotilla.Cli.Engine;
 /// </summary>
 internal static class MultiplexedStream
 {
-    public static async Task CopyAsync(Stream input, Stream stdout, Stream stderr, CancellationToken cancellationToken)
+    public static async Task CopyAsync(Stream input, Stream stdout, Stream stderr, CancellationToken cancellationToken, TailBuffer? stderrTail = null)
     {
         var header = new byte[8];
         var payload = new byte[32 * 1024];
@@ -36,6 +36,11 @@ internal static class MultiplexedStream
                 }
 
                 await output.WriteAsync(payload.AsMemory(0, chunk), cancellationToken);
+                if (output == stderr)
+                {
+                    stderrTail?.Append(payload.AsSpan(0, chunk));
+                }
+
                 remaining -= chunk;
             }
 
