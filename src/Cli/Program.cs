@@ -1,7 +1,9 @@
 using Flotilla.Cli;
 using Flotilla.Cli.Commands;
+using Flotilla.Cli.Output;
 using Flotilla.Cli.Parsing;
 
+StageTrace.Mark("main");
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {

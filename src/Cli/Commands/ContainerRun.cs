@@ -21,11 +21,13 @@ internal static class ContainerRun
 
     private static async Task<int> RunAsync(CommandContext context, ParsedCommand command, CancellationToken cancellationToken)
     {
+        StageTrace.Mark("parse");
         var image = command.Arguments[0];
         var body = RunOptions.BuildCreateBody(command, image, [.. command.Arguments.Skip(1)]);
         var engine = context.Engine(command);
         var detach = command.Flag("detach");
         var id = await CreateAsync(context, engine, image, command.Value("name"), body, cancellationToken);
+        StageTrace.Mark("create");
         if (detach)
         {
             await StartAsync(engine, id, command.Flag("rm"), cancellationToken);
@@ -33,25 +35,48 @@ internal static class ContainerRun
             return ExitCodes.Ok;
         }
 
-        // Attach and wait before starting, so no output is missed and a --rm container's removal is seen.
-        var (attachConnection, attach) = await OpenAsync(engine, "POST", $"/containers/{id}/attach?stream=1&stdout=1&stderr=1", upgrade: true, cancellationToken);
-        await using (attachConnection)
+        // Attach and wait before starting, so no output is missed and a --rm container's removal is seen;
+        // the two connections are opened side by side.
+        var condition = command.Flag("rm") ? "removed" : "next-exit";
+        var attachTask = OpenAsync(engine, "POST", $"/containers/{id}/attach?stream=1&stdout=1&stderr=1", upgrade: true, cancellationToken);
+        var waitTask = OpenAsync(engine, "POST", $"/containers/{id}/wait?condition={condition}", upgrade: false, cancellationToken);
+        try
         {
-            var condition = command.Flag("rm") ? "removed" : "next-exit";
-            var (waitConnection, wait) = await OpenAsync(engine, "POST", $"/containers/{id}/wait?condition={condition}", upgrade: false, cancellationToken);
-            await using (waitConnection)
-            {
-                await StartAsync(engine, id, command.Flag("rm"), cancellationToken);
-                await MultiplexedStream.CopyAsync(attachConnection.RawInput, context.StandardOutput, context.StandardError, cancellationToken);
-                using var result = await JsonDocument.ParseAsync(wait.Body, cancellationToken: cancellationToken);
-                var error = result.RootElement.Obj("Error");
-                if (error.ValueKind == JsonValueKind.Object && error.Str("Message") is { Length: > 0 } message)
-                {
-                    throw new CliException(message, ExitCodes.RunFailed);
-                }
+            await Task.WhenAll(attachTask, waitTask);
+        }
+        catch
+        {
+            await DisposeOpenedAsync(attachTask, waitTask);
+            throw;
+        }
 
-                return (int)result.RootElement.Long("StatusCode");
+        var (attachConnection, _) = await attachTask;
+        var (waitConnection, wait) = await waitTask;
+        await using (attachConnection)
+        await using (waitConnection)
+        {
+            StageTrace.Mark("attach+wait");
+            await StartAsync(engine, id, command.Flag("rm"), cancellationToken);
+            StageTrace.Mark("start");
+            await MultiplexedStream.CopyAsync(attachConnection.RawInput, context.StandardOutput, context.StandardError, cancellationToken);
+            StageTrace.Mark("output");
+            using var result = await JsonDocument.ParseAsync(wait.Body, cancellationToken: cancellationToken);
+            StageTrace.Mark(command.Flag("rm") ? "exit+remove" : "exit");
+            var error = result.RootElement.Obj("Error");
+            if (error.ValueKind == JsonValueKind.Object && error.Str("Message") is { Length: > 0 } message)
+            {
+                throw new CliException(message, ExitCodes.RunFailed);
             }
+
+            return (int)result.RootElement.Long("StatusCode");
+        }
+    }
+
+    private static async Task DisposeOpenedAsync(params Task<(UnixHttpConnection Connection, HttpResponse Response)>[] opening)
+    {
+        foreach (var task in opening.Where(t => t.IsCompletedSuccessfully))
+        {
+            await (await task).Connection.DisposeAsync();
         }
     }
 
