@@ -7,7 +7,7 @@ internal static class CommandCatalog
     [
         ("Containers on this host (the agent)", [
             ContainerRun.Command, ContainerList.Command, ContainerLogs.Command, ContainerExec.Command,
-            ContainerLifecycle.Start, ContainerLifecycle.Stop, ContainerLifecycle.Restart, ContainerLifecycle.Remove,
+            ContainerLifecycle.Start, ContainerLifecycle.Stop, ContainerLifecycle.Restart, ContainerLifecycle.Kill, ContainerLifecycle.Remove,
             ContainerInspect.Command, ContainerStats.Command]),
         ("Images and volumes on this host", [
             ImagePull.Command, ImageList.Command, ImageRemove.Command,

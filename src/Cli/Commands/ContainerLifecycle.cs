@@ -30,6 +30,12 @@ internal static class ContainerLifecycle
         (context, command, token) => EachAsync(context, command, (engine, id) =>
             engine.DeleteAsync($"/containers/{id}{(command.Flag("force") ? "?force=1" : "")}", token)));
 
+    public static Command Kill { get; } = new(
+        new CommandSpec("kill", "Send a signal to containers' main process (default SIGKILL)", "CONTAINER...", 1, CommandSpec.Unbounded, CommonOptions.Local(
+            OptionSpec.Value("signal", 's', "SIGNAL", "The signal: a name (SIGTERM, HUP) or a number"))),
+        (context, command, token) => EachAsync(context, command, (engine, id) =>
+            engine.SendAsync("POST", $"/containers/{id}/kill{(command.Value("signal") is { } signal ? $"?signal={EngineClient.Escape(signal)}" : "")}", default, token)));
+
     private static string TimeQuery(ParsedCommand command) =>
         command.Int("time", min: 0) is { } seconds ? $"?t={seconds.ToString(CultureInfo.InvariantCulture)}" : "";
 

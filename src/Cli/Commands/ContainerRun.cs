@@ -58,9 +58,13 @@ internal static class ContainerRun
             StageTrace.Mark("attach+wait");
             await StartAsync(engine, id, command.Flag("rm"), cancellationToken);
             StageTrace.Mark("start");
-            await MultiplexedStream.CopyAsync(attachConnection.RawInput, context.StandardOutput, context.StandardError, cancellationToken);
+
+            // Ctrl-C goes to the container as SIGINT (docker's sig-proxy) and flotilla keeps streaming until it
+            // exits; a second Ctrl-C ends flotilla itself.
+            await using var proxy = cancellationToken.Register(() => _ = ForwardInterruptAsync(engine, id));
+            await MultiplexedStream.CopyAsync(attachConnection.RawInput, context.StandardOutput, context.StandardError, CancellationToken.None);
             StageTrace.Mark("output");
-            using var result = await JsonDocument.ParseAsync(wait.Body, cancellationToken: cancellationToken);
+            using var result = await JsonDocument.ParseAsync(wait.Body, cancellationToken: CancellationToken.None);
             StageTrace.Mark(command.Flag("rm") ? "exit+remove" : "exit");
             var error = result.RootElement.Obj("Error");
             if (error.ValueKind == JsonValueKind.Object && error.Str("Message") is { Length: > 0 } message)
@@ -69,6 +73,19 @@ internal static class ContainerRun
             }
 
             return (int)result.RootElement.Long("StatusCode");
+        }
+    }
+
+    private static async Task ForwardInterruptAsync(EngineClient engine, string id)
+    {
+        try
+        {
+            var (connection, _) = await engine.OpenStreamAsync("POST", $"/containers/{id}/kill?signal=SIGINT", default, upgrade: false, CancellationToken.None);
+            await connection.DisposeAsync();
+        }
+        catch (Exception error) when (error is CliException or IOException)
+        {
+            // The container has already exited.
         }
     }
 

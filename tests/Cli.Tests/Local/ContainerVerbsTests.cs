@@ -213,6 +213,36 @@ public sealed class ContainerVerbsTests(LocalAgentFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task CtrlC_DuringAForegroundRun_ReachesTheContainer()
+    {
+        var name = Unique("sigint");
+        using var process = _cli.Start(["run", "--rm", "--name", name, fixture.Image, "sh", "-c",
+            "trap 'echo interrupted; exit 5' INT; echo ready; while true; do sleep 0.1; done"]);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        Assert.Equal("ready", await process.StandardOutput.ReadLineAsync(timeout.Token));
+
+        (await Flotilla.TestSupport.Processes.ProcessRunner.RunAsync("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])).EnsureSuccess();
+
+        Assert.Equal("interrupted", await process.StandardOutput.ReadLineAsync(timeout.Token));
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.Equal(5, process.ExitCode);
+    }
+
+    [Fact]
+    public async Task Kill_SendsTheSignalGiven()
+    {
+        var name = Unique("kill");
+        (await _cli.RunAsync("run", "-d", "--name", name, fixture.Image, "sh", "-c", "trap 'exit 9' TERM; while true; do sleep 0.1; done")).Succeeds();
+
+        Assert.Equal($"{name}\n", (await _cli.RunAsync("kill", "-s", "TERM", name)).Succeeds().StandardOutput);
+
+        await WaitForAsync(async () => (await _cli.RunAsync("ps", "-a")).StandardOutput.Lines().Any(l => l.EndsWith(name, StringComparison.Ordinal) && l.Contains("Exited (9)", StringComparison.Ordinal)));
+        (await _cli.RunAsync("kill", "-s", "NOPE", name)).FailsCleanly(1, "invalid signal \"NOPE\"");
+        (await _cli.RunAsync("kill", name)).FailsCleanly(1, name);
+        (await _cli.RunAsync("rm", name)).Succeeds();
+    }
+
     private static async Task WaitForAsync(Func<Task<bool>> condition)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);
