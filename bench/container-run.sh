@@ -10,8 +10,9 @@
 # and `flotilla run --network bridge` (the agent's own bridge), as extra RESULT lines.
 #
 # Where the time goes: `flotilla --version` (process start, no API call), `flotilla version` (start +
-# one API round trip), and FLOTILLA_TRACE=1 stage times of `flotilla run` (create, attach+wait, start,
-# exit+remove) as medians.
+# one API round trip), FLOTILLA_TRACE=1 stage times of `flotilla run` (create, attach+wait, start,
+# exit+remove; and exit alone for a run without --rm), `flotilla rm` of an exited container, and
+# /bin/true timed the same way (the measuring floor), all medians.
 #
 # Usage: bench/container-run.sh [ROUNDS]   (root; default 30). Prints RESULT lines.
 set -euo pipefail
@@ -120,7 +121,7 @@ ms() { # command... → elapsed microseconds (fails the script if the command fa
   end=$(date +%s%N)
   echo $(((end - start) / 1000))
 }
-for f in flotilla docker docker_host flotilla_bridge cli_start cli_api; do : >"$work/$f.txt"; done
+for f in flotilla docker docker_host flotilla_bridge cli_start cli_api rm floor; do : >"$work/$f.txt"; done
 : >"$work/trace.txt"
 echo "container-run: $rounds interleaved rounds" >&2
 for ((i = 0; i < rounds; i++)); do
@@ -131,6 +132,10 @@ for ((i = 0; i < rounds; i++)); do
   ms "$flotilla" --version >>"$work/cli_start.txt"
   ms "$flotilla" version >>"$work/cli_api.txt"
   FLOTILLA_TRACE=1 "$flotilla" run --rm "$image" true 2>>"$work/trace.txt"
+  # The same without --rm, then rm on its own: splits exit+remove into the exit and the removal.
+  FLOTILLA_TRACE=1 "$flotilla" run --name "kept-$i" "$image" true 2>>"$work/trace.txt"
+  ms "$flotilla" rm "kept-$i" >>"$work/rm.txt"
+  ms /bin/true >>"$work/floor.txt"
 done
 
 median() { sort -n "$1" | awk '{ v[NR] = $1 } END { if (NR == 0) { print "nan"; exit } m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.2f", m / 1000 }'; }
@@ -148,6 +153,8 @@ echo "RESULT docker_run_host_network_ms=$(median "$work/docker_host.txt")"
 [[ -n $bridge ]] && echo "RESULT flotilla_run_bridge_network_ms=$(median "$work/flotilla_bridge.txt")"
 echo "RESULT cli_start_ms=$(median "$work/cli_start.txt")"
 echo "RESULT cli_start_plus_api_call_ms=$(median "$work/cli_api.txt")"
-for s in create attach+wait start exit+remove; do
+for s in create attach+wait start exit+remove exit; do
   echo "RESULT run_stage_${s//+/_}_ms=$(stage "$s")"
 done
+echo "RESULT flotilla_rm_ms=$(median "$work/rm.txt")"
+echo "RESULT floor_fork_exec_ms=$(median "$work/floor.txt")"
