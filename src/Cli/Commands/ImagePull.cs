@@ -38,9 +38,9 @@ internal static class ImagePull
     /// <summary>Pulls <paramref name="reference"/>, showing progress on <paramref name="output"/>; throws with the agent's reason on failure.</summary>
     public static async Task PullAsync(EngineClient engine, string reference, TextWriter output, bool terminal, CancellationToken cancellationToken)
     {
-        if (reference.Length == 0 || reference.Any(char.IsWhiteSpace) || reference.Any(char.IsUpper) && !reference.Contains('/', StringComparison.Ordinal))
+        if (reference.Length == 0 || reference.Any(char.IsWhiteSpace))
         {
-            throw new Parsing.UsageException($"invalid image reference \"{reference}\": use [REGISTRY/]NAME[:TAG|@DIGEST] in lower case");
+            throw new UsageException($"invalid image reference \"{reference}\": use [REGISTRY/]NAME[:TAG|@DIGEST]");
         }
 
         var (connection, response) = await engine.OpenStreamAsync("POST", $"/images/create?{Query(reference)}", default, upgrade: false, cancellationToken);
