@@ -26,11 +26,13 @@ public sealed class ControlPlaneHostFixture : IAsyncLifetime
 
     public string NodeId { get; } = $"node-{Guid.NewGuid():N}"[..17];
 
+    private CliRunner? _anonymous;
+
     /// <summary>Runs flotilla against this control plane with the API token in FLOTILLA_TOKEN.</summary>
-    public CliRunner Cli { get; private set; } = new();
+    public CliRunner Cli => Anonymous.With("FLOTILLA_TOKEN", ApiToken);
 
     /// <summary>Runs flotilla against this control plane with no token at all.</summary>
-    public CliRunner Anonymous { get; private set; } = new();
+    public CliRunner Anonymous => _anonymous ?? throw new InvalidOperationException("the fixture has not started");
 
     public async Task InitializeAsync()
     {
@@ -56,8 +58,7 @@ public sealed class ControlPlaneHostFixture : IAsyncLifetime
         Server = $"http://127.0.0.1:{rest}";
         _channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpc}");
         _node = await SimulatedNode.StartAsync(_channel, NodeId, JoinToken, new Dictionary<string, string> { ["zone"] = "a" });
-        Anonymous = new CliRunner(new Dictionary<string, string> { ["FLOTILLA_SERVER"] = Server });
-        Cli = Anonymous.With("FLOTILLA_TOKEN", ApiToken);
+        _anonymous = new CliRunner(new Dictionary<string, string> { ["FLOTILLA_SERVER"] = Server });
     }
 
     public async Task DisposeAsync()
@@ -78,7 +79,7 @@ public sealed class ControlPlaneHostFixture : IAsyncLifetime
         }
         finally
         {
-            Anonymous.Cleanup();
+            _anonymous?.Cleanup();
             Directory.Delete(DataDirectory, recursive: true);
         }
     }

@@ -22,7 +22,9 @@ public sealed class LocalAgentFixture : IAsyncLifetime
     /// <summary>The same image under a tag the agent has not pulled (for pull tests).</summary>
     public string UnpulledImage(string tag) => Registry.Reference("busybox", tag);
 
-    public CliRunner Cli { get; private set; } = new();
+    private CliRunner? _cli;
+
+    public CliRunner Cli => _cli ?? throw new InvalidOperationException("the fixture has not started");
 
     public async Task InitializeAsync()
     {
@@ -32,7 +34,7 @@ public sealed class LocalAgentFixture : IAsyncLifetime
         await TestImages.Layered.PushAsync(Registry.Address, "busybox", "layered");
         await TestImages.Httpd.PushAsync(Registry.Address, "httpd", "1.0");
         _agent = await AgentHost.StartAsync();
-        Cli = new CliRunner(new Dictionary<string, string> { ["FLOTILLA_HOST"] = Agent.Host });
+        _cli = new CliRunner(new Dictionary<string, string> { ["FLOTILLA_HOST"] = Agent.Host });
         (await Cli.RunAsync("pull", Image)).EnsureSuccess();
     }
 
@@ -47,7 +49,7 @@ public sealed class LocalAgentFixture : IAsyncLifetime
         }
         finally
         {
-            Cli.Cleanup();
+            _cli?.Cleanup();
             if (_registry is not null)
             {
                 await _registry.DisposeAsync();
