@@ -55,8 +55,9 @@ public sealed class ControlPlaneLinkService(
             {
                 await RunSessionAsync(client, () => failures = 0, stoppingToken);
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (Exception) when (stoppingToken.IsCancellationRequested)
             {
+                // The agent is stopping; containers keep running without it.
                 return;
             }
             catch (Exception error) when (error is RpcException or HttpRequestException or IOException or SocketException or InvalidOperationException)
