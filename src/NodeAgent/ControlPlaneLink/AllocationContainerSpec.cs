@@ -8,10 +8,10 @@ namespace Flotilla.NodeAgent.ControlPlaneLink;
 /// <summary>Turns an allocation into the run options of its container.</summary>
 public static class AllocationContainerSpec
 {
-    /// <summary>Seconds between the stop signal and SIGKILL when a replica is no longer desired.</summary>
-    public const int StopTimeoutSeconds = 10;
-
-    public static ContainerSpec From(Allocation allocation, int processorCount)
+    /// <param name="allocation">The replica to run.</param>
+    /// <param name="processorCount">The host's CPUs: a CPU limit above them is capped.</param>
+    /// <param name="stopTimeout">The grace between the stop signal and SIGKILL when the replica is removed.</param>
+    public static ContainerSpec From(Allocation allocation, int processorCount, TimeSpan stopTimeout)
     {
         ArgumentNullException.ThrowIfNull(allocation);
         var resources = allocation.Resources ?? new NodeCapacity();
@@ -36,7 +36,7 @@ public static class AllocationContainerSpec
             Mounts = [.. allocation.Volumes.Select(v => new MountSpec(MountKind.Volume, VolumeName(allocation.Workload, v.Name), v.MountPath))],
             NetworkMode = "bridge",
             Ports = [.. allocation.Ports.Select(p => new PortMapping(null, p.HostPort, p.ContainerPort, ProtocolOf(p.Protocol)))],
-            StopTimeout = StopTimeoutSeconds,
+            StopTimeout = (int)Math.Ceiling(stopTimeout.TotalSeconds),
         };
     }
 

@@ -180,7 +180,7 @@ public sealed class AllocationReconciler(
         ContainerRecord record;
         try
         {
-            record = await engine.CreateAsync(AllocationContainerSpec.From(allocation, Environment.ProcessorCount), cancellationToken);
+            record = await engine.CreateAsync(AllocationContainerSpec.From(allocation, Environment.ProcessorCount, options.Value.StopTimeout), cancellationToken);
         }
         catch (Exception error) when (error is not OperationCanceledException)
         {

@@ -47,6 +47,9 @@ public sealed class ControlPlaneLinkOptions
     /// <summary>How often every allocation's status is reported again, changed or not.</summary>
     public TimeSpan ReportInterval { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>Grace between the stop signal and SIGKILL when a replica is removed (whole seconds).</summary>
+    public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The longest wait between two attempts to reach the control plane.</summary>
     public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(30);
 

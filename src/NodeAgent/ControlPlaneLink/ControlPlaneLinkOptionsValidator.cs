@@ -67,6 +67,11 @@ public sealed partial class ControlPlaneLinkOptionsValidator(IOptions<AgentOptio
             errors.Add("ControlPlane:ReconcileInterval, ReportInterval and MaxReconnectDelay must be positive durations");
         }
 
+        if (options.StopTimeout < TimeSpan.Zero)
+        {
+            errors.Add("ControlPlane:StopTimeout must not be negative");
+        }
+
         return errors.Count > 0 ? ValidateOptionsResult.Fail(errors) : ValidateOptionsResult.Success;
     }
 

@@ -17,13 +17,14 @@ public sealed class AllocationContainerSpecTests
         allocation.Command.AddRange(["httpd", "-f", "-p", "8000"]);
         allocation.Volumes.Add(new VolumeMount { Name = "data", MountPath = "/data" });
 
-        var spec = AllocationContainerSpec.From(allocation, processorCount: 8);
+        var spec = AllocationContainerSpec.From(allocation, processorCount: 8, TimeSpan.FromSeconds(10));
 
         Assert.Equal("web-3f2a", spec.Name);
         Assert.Equal("registry.test/httpd:1.0", spec.Image);
         Assert.Equal("bridge", spec.NetworkMode);
         Assert.Equal([new PortMapping(null, 20042, 8000, PortProtocol.Tcp)], spec.Ports);
         Assert.Equal(["httpd", "-f", "-p", "8000"], spec.Entrypoint);
+        Assert.Equal(10, spec.StopTimeout);
         Assert.Null(spec.Command);
         Assert.Equal(["A=1", "GREETING=hi"], spec.Env);
         Assert.Equal(64L << 20, spec.Memory);
@@ -40,7 +41,7 @@ public sealed class AllocationContainerSpecTests
     [Fact]
     public void NoCommand_KeepsTheImagesEntrypointAndCmd()
     {
-        var spec = AllocationContainerSpec.From(Allocations.Web("a1"), processorCount: 2);
+        var spec = AllocationContainerSpec.From(Allocations.Web("a1"), processorCount: 2, TimeSpan.FromSeconds(10));
 
         Assert.Null(spec.Entrypoint);
         Assert.Null(spec.Command);
@@ -52,7 +53,7 @@ public sealed class AllocationContainerSpecTests
         var allocation = Allocations.Web("a1");
         allocation.Resources.MilliCpu = 16_000;
 
-        Assert.Equal(2_000_000_000L, AllocationContainerSpec.From(allocation, processorCount: 2).NanoCpus);
+        Assert.Equal(2_000_000_000L, AllocationContainerSpec.From(allocation, processorCount: 2, TimeSpan.FromSeconds(10)).NanoCpus);
     }
 
     [Theory]
@@ -68,6 +69,6 @@ public sealed class AllocationContainerSpecTests
         var allocation = Allocations.Web("a1");
         allocation.Ports.Add(new PortBinding { Name = "dns", ContainerPort = 53, HostPort = 20053, Protocol = "udp" });
 
-        Assert.Equal(PortProtocol.Udp, AllocationContainerSpec.From(allocation, 2).Ports[1].Protocol);
+        Assert.Equal(PortProtocol.Udp, AllocationContainerSpec.From(allocation, 2, TimeSpan.FromSeconds(10)).Ports[1].Protocol);
     }
 }

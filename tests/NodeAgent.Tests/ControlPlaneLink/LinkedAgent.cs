@@ -138,6 +138,7 @@ internal sealed class LinkedAgent : IAsyncDisposable
                 "--ControlPlane:ReconcileInterval=00:00:01",
                 "--ControlPlane:ReportInterval=00:00:03",
                 "--ControlPlane:MaxReconnectDelay=00:00:02",
+                "--ControlPlane:StopTimeout=00:00:01",
                 "--Logging:LogLevel:Default=Warning",
             ],
             builder =>
