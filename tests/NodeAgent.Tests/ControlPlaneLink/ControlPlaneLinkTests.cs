@@ -14,23 +14,22 @@ namespace Flotilla.NodeAgent.Tests.ControlPlaneLink;
 /// plane going away and the agent restarting.
 /// </summary>
 [Trait("Category", "Integration")]
-public sealed class ControlPlaneLinkTests(LinkRegistry registry) : IClassFixture<LinkRegistry>, IAsyncLifetime
+public sealed class ControlPlaneLinkTests(LinkLab lab) : IClassFixture<LinkLab>, IAsyncLifetime
 {
     private static readonly HttpClient Http = new(new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = TimeSpan.Zero }) { Timeout = TimeSpan.FromSeconds(5) };
     private readonly string _workload = "web-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
     private NetnsHosts? _hosts;
-    private LinkedControlPlane? _controlPlane;
     private LinkedAgent? _agent;
 
-    private LinkedControlPlane ControlPlane => _controlPlane!;
+    private LinkedControlPlane ControlPlane => lab.ControlPlane;
 
     private LinkedAgent Agent => _agent!;
 
     public async Task InitializeAsync()
     {
         _hosts = await NetnsHosts.CreateAsync(1);
-        _controlPlane = await LinkedControlPlane.StartAsync();
-        _agent = await LinkedAgent.StartAsync(_hosts[0], _controlPlane);
+        await ControlPlane.EnsureRunningAsync();
+        _agent = await LinkedAgent.StartAsync(_hosts[0], ControlPlane);
     }
 
     public async Task DisposeAsync()
@@ -44,11 +43,6 @@ public sealed class ControlPlaneLinkTests(LinkRegistry registry) : IClassFixture
         }
         finally
         {
-            if (_controlPlane is not null)
-            {
-                await _controlPlane.DisposeAsync();
-            }
-
             if (_hosts is not null)
             {
                 await _hosts.DisposeAsync();
@@ -58,11 +52,12 @@ public sealed class ControlPlaneLinkTests(LinkRegistry registry) : IClassFixture
 
     private string Spec(int replicas, string healthPath = "/") => $$"""
         name: {{_workload}}
-        image: {{registry.HttpdImage}}
+        image: {{lab.HttpdImage}}
         replicas: {{replicas}}
         resources: { cpu: 0.1, memory: 32Mi, pids: 64 }
         ports: [ { name: http, container: {{TestImages.HttpdPort}} } ]
         health: { http: { path: {{healthPath}}, port: http }, interval: 1s, timeout: 1s, retries: 2 }
+        placement: { constraints: ["testnode == {{Agent.NodeId}}"] }
         """;
 
     [Fact]
@@ -96,6 +91,9 @@ public sealed class ControlPlaneLinkTests(LinkRegistry registry) : IClassFixture
         await ControlPlane.DeleteAsync(_workload);
         await WaitUntilAsync(() => Agent.Allocations().Count == 0, "the agent removed the deleted workload's replica");
         Assert.Equal(ContainerState.Running, Agent.Engine.Get(bystander).State);
+
+        Assert.Contains(Agent.Logs.Messages, m => m.Contains("Registered with the control plane", StringComparison.Ordinal));
+        Assert.DoesNotContain(Agent.Logs.Messages, m => m.Contains(LinkedControlPlane.JoinToken, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -173,9 +171,10 @@ public sealed class ControlPlaneLinkTests(LinkRegistry registry) : IClassFixture
     {
         await ControlPlane.DeployAsync($$"""
             name: {{_workload}}
-            image: {{registry.MissingImage}}
+            image: {{lab.MissingImage}}
             replicas: 1
             resources: { cpu: 0.1, memory: 32Mi }
+            placement: { constraints: ["testnode == {{Agent.NodeId}}"] }
             """);
 
         var workload = await ControlPlane.WaitForAsync(_workload, w => Replicas(w).Any(r => r.GetProperty("state").GetString() == "Failed"), "a failed replica");
@@ -202,12 +201,12 @@ public sealed class ControlPlaneLinkTests(LinkRegistry registry) : IClassFixture
 
     private async Task<string> StartBystanderAsync()
     {
-        await Agent.Services.GetRequiredService<IImageStore>().PullAsync(registry.HttpdImage, null, CancellationToken.None);
+        await Agent.Services.GetRequiredService<IImageStore>().PullAsync(lab.HttpdImage, null, CancellationToken.None);
         var record = await Agent.Engine.CreateAsync(
             new ContainerSpec
             {
                 Name = "bystander-" + _workload,
-                Image = registry.HttpdImage,
+                Image = lab.HttpdImage,
                 Entrypoint = ["sleep", "600"],
                 NetworkMode = "none",
                 Labels = new Dictionary<string, string> { ["flotilla.workload"] = _workload },

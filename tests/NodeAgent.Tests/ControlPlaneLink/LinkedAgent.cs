@@ -9,6 +9,7 @@ using Flotilla.NodeAgent.Tests.Support;
 using Flotilla.TestSupport.Netns;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Flotilla.NodeAgent.Tests.ControlPlaneLink;
 
@@ -36,6 +37,9 @@ internal sealed class LinkedAgent : IAsyncDisposable
     public string NodeId { get; }
 
     public NetnsHost Host { get; }
+
+    /// <summary>Every message the agent logged, down to Debug for its own and gRPC's categories, across restarts.</summary>
+    public CapturedLogs Logs { get; } = new();
 
     public ContainerEngine Engine => Services.GetRequiredService<ContainerEngine>();
 
@@ -98,10 +102,10 @@ internal sealed class LinkedAgent : IAsyncDisposable
                 {
                     foreach (var child in Directory.GetDirectories(parent))
                     {
-                        Directory.Delete(child);
+                        await DeleteCgroupAsync(child);
                     }
 
-                    Directory.Delete(parent);
+                    await DeleteCgroupAsync(parent);
                 }
             }
 
@@ -115,6 +119,23 @@ internal sealed class LinkedAgent : IAsyncDisposable
             if (Directory.Exists(netns) && !Directory.EnumerateFileSystemEntries(netns).Any())
             {
                 Directory.Delete(netns);
+            }
+        }
+    }
+
+    /// <summary>A cgroup stays busy for a moment after its last process was reaped.</summary>
+    private static async Task DeleteCgroupAsync(string path)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                Directory.Delete(path);
+                return;
+            }
+            catch (IOException) when (attempt < 50)
+            {
+                await Task.Delay(100);
             }
         }
     }
@@ -134,15 +155,21 @@ internal sealed class LinkedAgent : IAsyncDisposable
                 $"--ControlPlane:Address=http://127.0.0.1:{_controlPlane.GrpcPort.ToString(CultureInfo.InvariantCulture)}",
                 $"--ControlPlane:JoinToken={LinkedControlPlane.JoinToken}",
                 $"--ControlPlane:AdvertisedAddress={Host.Address}",
-                "--ControlPlane:Labels:zone=a",
+                $"--ControlPlane:Labels:testnode={NodeId}",
                 "--ControlPlane:ReconcileInterval=00:00:01",
                 "--ControlPlane:ReportInterval=00:00:03",
                 "--ControlPlane:MaxReconnectDelay=00:00:02",
                 "--ControlPlane:StopTimeout=00:00:01",
                 "--Logging:LogLevel:Default=Warning",
+                "--Logging:LogLevel:Flotilla=Debug",
+                "--Logging:LogLevel:Grpc=Debug",
+                "--Logging:LogLevel:System.Net.Http=Debug",
+                "--Logging:Console:LogLevel:Default=Warning",
             ],
             builder =>
             {
+                builder.Logging.AddProvider(Logs);
+
                 // As Program.cs registers them.
                 builder.Services.AddImages(options => options.StateDirectory = state);
                 builder.Services.AddNetworkHook(builder.Configuration);

@@ -58,6 +58,15 @@ internal sealed class LinkedControlPlane : IAsyncDisposable
 
     public Task RestartAsync() => StartAppAsync();
 
+    /// <summary>Starts it again if a test stopped it (and failed before restarting it).</summary>
+    public async Task EnsureRunningAsync()
+    {
+        if (_app is null)
+        {
+            await StartAppAsync();
+        }
+    }
+
     public async Task<JsonElement> DeployAsync(string yaml)
     {
         using var response = await Rest.PostAsync(new Uri("/v1/workloads", UriKind.Relative), new StringContent(yaml, Encoding.UTF8, "application/yaml"));
