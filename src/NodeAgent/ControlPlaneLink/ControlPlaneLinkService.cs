@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using Flotilla.Contracts.Agent;
 using Flotilla.NodeAgent.State;
 using Grpc.Core;
@@ -26,8 +25,10 @@ public sealed class ControlPlaneLinkService(
     public const string NodeTokenHeader = "x-flotilla-node-token";
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(10);
 
+    private volatile bool _connected;
+
     /// <summary>True while a session is registered (for /healthz-style checks and tests).</summary>
-    public bool Connected { get; private set; }
+    public bool Connected => _connected;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -60,9 +61,11 @@ public sealed class ControlPlaneLinkService(
                 // The agent is stopping; containers keep running without it.
                 return;
             }
-            catch (Exception error) when (error is RpcException or HttpRequestException or IOException or SocketException or InvalidOperationException)
+            catch (Exception error)
             {
-                Connected = false;
+                // Whatever ended the session (the network, the control plane, an unreadable token file), the
+                // agent must not stop with it: its containers keep running and it tries again.
+                _connected = false;
                 var delay = backoff.Delay(++failures);
                 LinkLog.Disconnected(logger, settings.Address!, Describe(error), delay);
                 try
@@ -84,7 +87,7 @@ public sealed class ControlPlaneLinkService(
         var joinHeaders = new Metadata { { "authorization", $"Bearer {identity.JoinToken}" } };
         var response = await client.RegisterAsync(identity.ToRegisterRequest(settings), joinHeaders, Deadline(), stoppingToken);
         registered();
-        Connected = true;
+        _connected = true;
         health.AdvertisedAddress = identity.AdvertisedAddress;
         LinkLog.Registered(logger, settings.Address!, identity.NodeId, identity.AdvertisedAddress);
 

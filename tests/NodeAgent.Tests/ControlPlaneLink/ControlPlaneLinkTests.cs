@@ -184,6 +184,23 @@ public sealed class ControlPlaneLinkTests(LinkLab lab) : IClassFixture<LinkLab>,
         Assert.Empty(Agent.Allocations());
     }
 
+    [Fact]
+    public async Task WrongJoinToken_IsRefused_TheAgentKeepsTrying_AndTheTokenIsNotLogged()
+    {
+        const string wrong = "not-the-join-token-0123456789abcdef";
+        await using var outsider = await LinkedAgent.StartAsync(_hosts![0], ControlPlane, joinToken: wrong);
+
+        await WaitUntilAsync(
+            () => outsider.Logs.Messages.Count(m => m.Contains("Lost the control plane", StringComparison.Ordinal)) >= 2,
+            "the agent was refused at least twice");
+
+        Assert.False(outsider.Link.Connected);
+        Assert.Contains(outsider.Logs.Messages, m => m.Contains("Unauthenticated", StringComparison.Ordinal));
+        Assert.DoesNotContain(outsider.Logs.Messages, m => m.Contains(wrong, StringComparison.Ordinal));
+        using var node = await ControlPlane.Rest.GetAsync(new Uri($"/v1/nodes/{outsider.NodeId}", UriKind.Relative));
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, node.StatusCode);
+    }
+
     private static IEnumerable<JsonElement> Replicas(JsonElement workload) => workload.GetProperty("replicas").EnumerateArray();
 
     private async Task<IReadOnlyList<(string Id, string Node, string Address, int HostPort)>> WaitForRunningAsync(int count)

@@ -24,8 +24,11 @@ internal sealed class LinkedAgent : IAsyncDisposable
     private readonly LinkedControlPlane _controlPlane;
     private WebApplication? _app;
 
-    private LinkedAgent(string root, string nodeId, NetnsHost host, LinkedControlPlane controlPlane)
+    private readonly string _joinToken;
+
+    private LinkedAgent(string root, string nodeId, NetnsHost host, LinkedControlPlane controlPlane, string joinToken)
     {
+        _joinToken = joinToken;
         Root = root;
         NodeId = nodeId;
         Host = host;
@@ -49,12 +52,12 @@ internal sealed class LinkedAgent : IAsyncDisposable
 
     private string RuntimeRoot => Path.Combine("/run", $"flotilla-link-{NodeId}");
 
-    public static async Task<LinkedAgent> StartAsync(NetnsHost host, LinkedControlPlane controlPlane)
+    public static async Task<LinkedAgent> StartAsync(NetnsHost host, LinkedControlPlane controlPlane, string joinToken = LinkedControlPlane.JoinToken)
     {
         var suffix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
         var root = Path.Combine("/tmp", $"flotilla-link-agent-{suffix}");
         Directory.CreateDirectory(root);
-        var agent = new LinkedAgent(root, $"link-{suffix}", host, controlPlane);
+        var agent = new LinkedAgent(root, $"link-{suffix}", host, controlPlane, joinToken);
         await agent.StartAppAsync();
         return agent;
     }
@@ -153,7 +156,7 @@ internal sealed class LinkedAgent : IAsyncDisposable
                 $"--Runtime:Root={RuntimeRoot}",
                 $"--Networking:HostNetworkNamespace=/run/netns/{Host.Namespace}",
                 $"--ControlPlane:Address=http://127.0.0.1:{_controlPlane.GrpcPort.ToString(CultureInfo.InvariantCulture)}",
-                $"--ControlPlane:JoinToken={LinkedControlPlane.JoinToken}",
+                $"--ControlPlane:JoinToken={_joinToken}",
                 $"--ControlPlane:AdvertisedAddress={Host.Address}",
                 $"--ControlPlane:Labels:testnode={NodeId}",
                 "--ControlPlane:ReconcileInterval=00:00:01",
