@@ -25,6 +25,10 @@ public sealed class ControlPlaneLinkService(
     public const string NodeTokenHeader = "x-flotilla-node-token";
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(10);
 
+    // A session that lasted this long was healthy: the backoff starts over after it ends. Shorter ones keep
+    // growing it, so a control plane that accepts Register and then fails every session is not hammered.
+    private static readonly TimeSpan StableSession = TimeSpan.FromSeconds(30);
+
     private volatile bool _connected;
 
     /// <summary>True while a session is registered (for /healthz-style checks and tests).</summary>
@@ -52,9 +56,10 @@ public sealed class ControlPlaneLinkService(
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
+            var started = time.GetUtcNow();
             try
             {
-                await RunSessionAsync(client, () => failures = 0, stoppingToken);
+                await RunSessionAsync(client, stoppingToken);
             }
             catch (Exception) when (stoppingToken.IsCancellationRequested)
             {
@@ -66,6 +71,11 @@ public sealed class ControlPlaneLinkService(
                 // Whatever ended the session (the network, the control plane, an unreadable token file), the
                 // agent must not stop with it: its containers keep running and it tries again.
                 _connected = false;
+                if (time.GetUtcNow() - started >= StableSession)
+                {
+                    failures = 0;
+                }
+
                 var delay = backoff.Delay(++failures);
                 LinkLog.Disconnected(logger, settings.Address!, Describe(error), delay);
                 try
@@ -80,13 +90,12 @@ public sealed class ControlPlaneLinkService(
         }
     }
 
-    private async Task RunSessionAsync(AgentLink.AgentLinkClient client, Action registered, CancellationToken stoppingToken)
+    private async Task RunSessionAsync(AgentLink.AgentLinkClient client, CancellationToken stoppingToken)
     {
         var settings = options.Value;
         var identity = await LinkIdentity.ResolveAsync(settings, agent.Value, stoppingToken);
         var joinHeaders = new Metadata { { "authorization", $"Bearer {identity.JoinToken}" } };
         var response = await client.RegisterAsync(identity.ToRegisterRequest(settings), joinHeaders, Deadline(), stoppingToken);
-        registered();
         _connected = true;
         health.AdvertisedAddress = identity.AdvertisedAddress;
         LinkLog.Registered(logger, settings.Address!, identity.NodeId, identity.AdvertisedAddress);
