@@ -52,15 +52,70 @@ export ControlPlane__Token
 ControlPlane__Token=$(cat "$cp_data/api-token")
 start gateway "$out/Gateway/Flotilla.Gateway"
 unset ControlPlane__Token
-start nodeagent "$out/NodeAgent/Flotilla.NodeAgent" --Runtime:Path="$(realpath "$out/Runtime/flotilla-runtime")"
+start nodeagent "$out/NodeAgent/Flotilla.NodeAgent" --Runtime:Path="$(realpath "$out/Runtime/flotilla-runtime")" \
+  --ControlPlane:Address=http://127.0.0.1:7071 --ControlPlane:JoinTokenFile="$cp_data/join-token"
+
+# A local registry for images built on this machine (Debian's docker-registry, loopback only).
+registry_data=/var/lib/flotilla/registry
+mkdir -p "$registry_data"
+cat >"$run/registry.yml" <<EOF
+version: 0.1
+log: { level: warn, formatter: text }
+storage: { filesystem: { rootdirectory: $registry_data }, delete: { enabled: true } }
+http: { addr: 127.0.0.1:5000 }
+EOF
+start registry /usr/bin/docker-registry serve "$run/registry.yml"
 
 wait_healthy nodeagent http://127.0.0.1:7080/healthz
 wait_healthy gateway http://127.0.0.1:8081/healthz
+wait_healthy registry http://127.0.0.1:5000/v2/
+
+# The demo: busybox httpd built offline, pushed to the local registry, deployed with three replicas
+# behind the gateway at /hello.
+flotilla=$out/Cli/flotilla
+export FLOTILLA_TOKEN_FILE=$cp_data/api-token
+demo=/var/lib/flotilla/demo
+scripts/demo-image.sh "$demo/image" 1.0 >/dev/null
+skopeo copy --quiet --dest-tls-verify=false "oci:$demo/image:1.0" docker://localhost:5000/hello:1.0
+cat >"$demo/hello.yaml" <<'EOF'
+name: hello
+image: localhost:5000/hello:1.0
+replicas: 3
+resources: { cpu: 0.1, memory: 32Mi, pids: 64 }
+ports: [ { name: http, container: 8000 } ]
+expose: { path: /hello, port: http }
+health: { http: { path: /hello, port: http }, interval: 2s, timeout: 1s, retries: 2 }
+restart: { policy: always }
+EOF
+"$flotilla" deploy -f "$demo/hello.yaml"
+
+echo "up: waiting for the demo to answer at http://localhost:8080/hello"
+answered=""
+for _ in $(seq 1 150); do
+  if answered=$(curl -fsS --max-time 2 http://127.0.0.1:8080/hello 2>/dev/null); then break; fi
+  answered=""
+  sleep 0.4
+done
+if [[ -z "$answered" ]]; then
+  echo "up: the demo did not answer through the gateway; see $logs/*.log and '$flotilla workload hello'" >&2
+  "$flotilla" workload hello >&2 || true
+  exit 1
+fi
+
+echo
+"$flotilla" nodes
+echo
+"$flotilla" workloads
+echo
+for _ in 1 2 3; do echo "curl localhost:8080/hello -> $(curl -fsS --max-time 2 http://127.0.0.1:8080/hello)"; done
 cat <<INFO
+
 up: running.
+  demo           curl http://localhost:8080/hello (3 replicas: $flotilla workload hello)
+  CLI            $flotilla (reads the API token from $cp_data/api-token; try: $flotilla nodes, $flotilla ps)
   control plane  REST http://127.0.0.1:7070 (OpenAPI /openapi/v1.json, metrics /metrics), gRPC :7071
-                 API token: $cp_data/api-token  (curl -H "Authorization: Bearer \$(cat $cp_data/api-token)" http://127.0.0.1:7070/v1/nodes)
   node agent     Docker Engine API on /run/flotilla/agent.sock (docker -H unix:///run/flotilla/agent.sock ps), metrics http://127.0.0.1:7080/metrics
   gateway        proxy http://127.0.0.1:8080, admin http://127.0.0.1:8081/routes and /metrics
+  registry       localhost:5000 (push with: skopeo copy --dest-tls-verify=false ... docker://localhost:5000/NAME:TAG)
   logs           $logs/<service>.log; stop everything with scripts/down.sh
 INFO
