@@ -120,7 +120,16 @@ spawn() { # name, command...
     return
   fi
   FLOTILLA_FLEET=$name setsid "$@" </dev/null >>"$logs/$what.log" 2>&1 8<&- 9<&- &
-  echo $! >"$run/pids/$what.pid"
+  local pid=$!
+  echo "$pid" >"$run/pids/$what.pid"
+  # Until the forked shell has exec'd, /proc shows the script's environment, without the mark.
+  local process_state
+  for _ in $(seq 1 100); do
+    alive "$what" && break
+    process_state=$(sed -n 's/^State:\s*\(.\).*/\1/p' "/proc/$pid/status" 2>/dev/null)
+    [[ -n $process_state && $process_state != Z ]] || break # it exited: await reports it
+    sleep 0.05
+  done
 }
 
 # Waits until a check passes; fails with the end of the process's log if it exits or takes too long.
@@ -142,6 +151,7 @@ remove what was started with: scripts/fleet.sh down$([[ $name == local ]] || ech
 }
 
 http_ok() { curl -fsS --max-time 2 -o /dev/null "$1"; }
+gateway_ok() { curl -fsS --max-time 2 "http://127.0.0.1:$admin_port/healthz" | jq -e .controlPlaneConnected; }
 redis_ok() { [[ $(redis-cli -h 127.0.0.1 -p "$redis_port" ping 2>/dev/null) == PONG ]]; }
 
 stop_pids() { # pids...: SIGTERM, then SIGKILL what is left after 10 s
@@ -299,7 +309,7 @@ token() { od -An -tx1 -N32 /dev/urandom | tr -d ' \n'; }
 
 up() {
   local tool
-  for tool in ip iptables nsenter setsid flock curl ss redis-server redis-cli docker-registry dotnet; do
+  for tool in ip iptables nsenter setsid flock curl jq ss redis-server redis-cli docker-registry dotnet; do
     command -v "$tool" >/dev/null || fail "$tool is missing: run scripts/install-deps.sh"
   done
   publish ControlPlane Flotilla.ControlPlane
@@ -384,7 +394,7 @@ YAML
     --Gateway:ProxyPort="$gateway_port" --Gateway:AdminPort="$admin_port" --Gateway:RouteTableFile="$dir/gateway-routes.json"
 
   for ((n = 1; n <= hosts; n++)); do await "host-$n" 120 http_ok "http://$prefix.$((first_host_octet + n)):$agent_http_port/healthz"; done
-  await gateway 60 http_ok "http://127.0.0.1:$admin_port/healthz"
+  await gateway 60 gateway_ok # serving, and fed by the control plane
   exec 8<&-
   describe
 }
@@ -428,7 +438,7 @@ status() {
   for ((i = 1; i <= silos; i++)); do report "silo-$i" http_ok "http://127.0.0.1:$(silo_port "$i" 0)/healthz"; done
   report registry http_ok "http://$prefix.1:$registry_port/v2/"
   for ((n = 1; n <= hosts; n++)); do report "host-$n" http_ok "http://$prefix.$((first_host_octet + n)):$agent_http_port/healthz"; done
-  report gateway http_ok "http://127.0.0.1:$admin_port/healthz"
+  report gateway gateway_ok
   local nodes
   if nodes=$(curl -fsS --max-time 5 -H "Authorization: Bearer $(<"$dir/api-token")" "http://127.0.0.1:$(silo_port 1 0)/v1/nodes" 2>/dev/null); then
     echo "  nodes known to the control plane: $(jq -r '[.[] | "\(.id) (\(.state))"] | join(", ")' <<<"$nodes" 2>/dev/null || echo "$nodes")"
