@@ -309,6 +309,7 @@ token() { od -An -tx1 -N32 /dev/urandom | tr -d ' \n'; }
 
 up() {
   local tool
+  "$repo/scripts/install-deps.sh"
   for tool in ip iptables nsenter setsid flock curl jq ss redis-server redis-cli docker-registry dotnet; do
     command -v "$tool" >/dev/null || fail "$tool is missing: run scripts/install-deps.sh"
   done
@@ -441,7 +442,7 @@ status() {
   report gateway gateway_ok
   local nodes
   if nodes=$(curl -fsS --max-time 5 -H "Authorization: Bearer $(<"$dir/api-token")" "http://127.0.0.1:$(silo_port 1 0)/v1/nodes" 2>/dev/null); then
-    echo "  nodes known to the control plane: $(jq -r '[.[] | "\(.id) (\(.state))"] | join(", ")' <<<"$nodes" 2>/dev/null || echo "$nodes")"
+    echo "  nodes known to the control plane: $(jq -r '[.[] | "\(.id) (\(.state))"] | join(", ") | if . == "" then "none" else . end' <<<"$nodes")"
   fi
   return "$bad"
 }
