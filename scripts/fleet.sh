@@ -5,6 +5,7 @@
 #   scripts/fleet.sh up [--hosts 3] [--silos 2] [--runtime flotilla|runc|PATH] [--name NAME]
 #                       [--dir DIR] [--port-base 17000] [--gateway-port 8080] [--build]
 #   scripts/fleet.sh status [--name NAME]
+#   scripts/fleet.sh demo [--name NAME]     (the busybox httpd demo, 3 replicas behind the gateway at /hello)
 #   scripts/fleet.sh down [--name NAME] [--dir DIR]
 #
 # Hosts sit on a private bridge with a /24 of 198.18.0.0/15 claimed like the tests' netns hosts
@@ -23,14 +24,14 @@ first_host_octet=10
 agent_http_port=7080
 
 usage() {
-  sed -n '5,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '5,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 say() { echo "fleet: $*"; }
 fail() { echo "fleet: $*" >&2; exit 1; }
 
 command=${1:-}
-[[ $command == up || $command == down || $command == status ]] || usage
+[[ $command =~ ^(up|down|status|demo)$ ]] || usage
 shift
 name=local dir="" hosts="" silos="" runtime="" port_base="" gateway_port="" build=0
 while (($#)); do
@@ -447,6 +448,45 @@ status() {
   return "$bad"
 }
 
+# ---------------------------------------------------------------- demo
+
+# Builds the demo image, pushes it to the fleet's registry, deploys it (again) and waits for the gateway.
+demo() {
+  if [[ -z $index ]] || ! alive lease; then fail "fleet '$name' is not running: scripts/fleet.sh up first"; fi
+  local registry layout api code answer i auth
+  registry=$(prefix_of "$index").1:$registry_port
+  api=http://127.0.0.1:$(silo_port 1 0)
+  layout=$(mktemp -d)
+  "$repo/scripts/demo-image.sh" "$layout/hello" 1.0 >/dev/null
+  skopeo copy --quiet --dest-tls-verify=false "oci:$layout/hello:1.0" "docker://$registry/hello:1.0"
+  rm -rf "$layout"
+  say "pushed $registry/hello:1.0"
+
+  local spec="name: hello
+image: $registry/hello:1.0
+replicas: 3
+ports: [ { name: http, container: 8000 } ]
+expose: { path: /hello, port: http }
+health: { http: { path: /hello, port: http }, interval: 2s, timeout: 1s, retries: 3 }
+placement: { strategy: spread }"
+  auth="Authorization: Bearer $(<"$dir/api-token")"
+  code=$(curl -sS -o /dev/null -w '%{http_code}' -H "$auth" "$api/v1/workloads/hello")
+  if [[ $code == 200 ]]; then
+    curl -fsS -o /dev/null -X PUT -H "$auth" -H 'Content-Type: application/yaml' --data-binary "$spec" "$api/v1/workloads/hello"
+  else
+    curl -fsS -o /dev/null -X POST -H "$auth" -H 'Content-Type: application/yaml' --data-binary "$spec" "$api/v1/workloads"
+  fi
+  say "deployed workload hello (3 replicas); waiting for http://127.0.0.1:$gateway_port/hello"
+  for ((i = 0; i < 600; i++)); do
+    answer=$(curl -fsS --max-time 2 "http://127.0.0.1:$gateway_port/hello" 2>/dev/null) && break
+    sleep 0.2
+  done
+  [[ -n ${answer:-} ]] || fail "the gateway did not serve /hello within 120s; see $logs/ and: curl -H \"Authorization: Bearer \$(cat $dir/api-token)\" $api/v1/workloads/hello"
+  for ((i = 0; i < 6; i++)); do
+    echo "  curl http://127.0.0.1:$gateway_port/hello -> $(curl -fsS --max-time 2 "http://127.0.0.1:$gateway_port/hello" || echo '(failed)')"
+  done
+}
+
 # ---------------------------------------------------------------- down
 
 # Removes everything of this fleet, whether or not its state file survived: by the state, then by name.
@@ -538,4 +578,5 @@ case $command in
   up) up ;;
   down) down ;;
   status) status ;;
+  demo) demo ;;
 esac

@@ -21,7 +21,7 @@ internal sealed class FleetScript
         Name = $"t{Guid.NewGuid():N}"[..9];
         Directory = Path.Combine(Path.GetTempPath(), $"flotilla-fleet-{Name}");
         PortBase = FreePortBlock();
-        GatewayPort = PortBase + 90;
+        GatewayPort = PortBase + 98; // past silo 9 (base+90..93)
         Repository = FindRepository();
         _script = Path.Combine(Repository, "scripts", "fleet.sh");
     }
