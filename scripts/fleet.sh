@@ -157,9 +157,10 @@ redis_ok() { [[ $(redis-cli -h 127.0.0.1 -p "$redis_port" ping 2>/dev/null) == P
 
 stop_pids() { # pids...: SIGTERM, then SIGKILL what is left after 10 s
   (($#)) || return 0
+  local pid left
   kill -TERM "$@" 2>/dev/null || true
   for _ in $(seq 1 50); do
-    local left=()
+    left=()
     for pid in "$@"; do [[ -d /proc/$pid ]] && left+=("$pid"); done
     ((${#left[@]})) || return 0
     sleep 0.2
