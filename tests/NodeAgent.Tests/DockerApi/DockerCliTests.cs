@@ -57,6 +57,12 @@ public abstract class DockerCliTests(string runtime) : AgentTests(runtime)
         Assert.Equal("hello", run.StandardOutput.Trim());
         Assert.Equal("oops", run.StandardError.Trim());
         Assert.Equal("", (await Agent.DockerAsync("ps", "-a", "-q")).EnsureSuccess().StandardOutput.Trim());
+
+        // A container that cannot start is removed too, and the CLI returns rather than waiting for that forever.
+        var missing = await Agent.DockerAsync("run", "--rm", Image, "/no/such/program");
+        Assert.NotEqual(0, missing.ExitCode);
+        Assert.Contains("/no/such/program", missing.StandardError, StringComparison.Ordinal);
+        Assert.Equal("", (await Agent.DockerAsync("ps", "-a", "-q")).EnsureSuccess().StandardOutput.Trim());
     }
 
     [Fact]
