@@ -2,6 +2,7 @@ using Flotilla.Runtime;
 using Flotilla.Runtime.Cli;
 using Flotilla.Runtime.Launch;
 
+StageClock.Mark("main");
 if (args.Length >= 1 && args[0] == "init")
 {
     return InitStage.Run(args);

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Text.Json;
 using Flotilla.Runtime.Launch;
 using Flotilla.Runtime.Linux;
 using Flotilla.Runtime.Native;
@@ -256,8 +255,7 @@ internal static unsafe class ContainerCommands
             Annotations = state.Annotations,
             OomKilled = oom,
         };
-        var options = new JsonSerializerOptions(RuntimeJsonContext.Default.Options) { WriteIndented = true };
-        Console.WriteLine(JsonSerializer.Serialize(output, new RuntimeJsonContext(options).OciState));
+        Console.WriteLine(output.ToJson());
     }
 
     private static void Kill(StateStore store, string id, string signalText, bool all)

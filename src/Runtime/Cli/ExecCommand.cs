@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Text.Json;
 using Flotilla.Runtime.Launch;
 using Flotilla.Runtime.Linux;
 using Flotilla.Runtime.Native;
@@ -92,15 +91,16 @@ internal static unsafe class ExecCommand
             }
             Prepare(program, native, process, user, spec.Linux?.Seccomp, executable, cwd, command, env);
             program->SyncFd = sockets[1];
+            using var cgroupJoin = Cgroups.Open(state.CgroupPaths).OpenJoin();
+            program->SetCgroups(cgroupJoin);
 
-            var pid = ContainerLauncher.Clone(program, 0, pidNamespaceFd);
+            var pid = ContainerLauncher.Clone(program, 0, pidNamespaceFd, cgroupJoin.V2DirFd);
             Libc.Close(sockets[1]);
             sockets[1] = -1;
             using var channel = new SyncChannel(sockets[0]);
             sockets[0] = -1;
             try
             {
-                Cgroups.Open(state.CgroupPaths).Join(pid);
                 SetRlimits(pid, process.Rlimits);
                 channel.Send(SyncMessage.Go);
                 // The child reports only failures; the socket closing on exec means the command started.
@@ -241,10 +241,9 @@ internal static unsafe class ExecCommand
     {
         try
         {
-            return JsonSerializer.Deserialize(File.ReadAllBytes(path), RuntimeJsonContext.Default.ProcessSpec)
-                ?? throw new RuntimeException($"exec --process {path}: the document is empty (null)");
+            return SpecReader.Parse(File.ReadAllBytes(path), $"exec --process {path}", "a valid OCI process", SpecReader.ReadProcess);
         }
-        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new RuntimeException($"exec --process {path}: {e.Message.Split(" Path:")[0]}");
         }

@@ -5,7 +5,7 @@ namespace Flotilla.Runtime.Cli;
 /// <summary>With FLOTILLA_RUNTIME_TRACE=1, prints how long each start-up stage took (to stderr).</summary>
 internal static class StageClock
 {
-    private static readonly bool Enabled = Environment.GetEnvironmentVariable("FLOTILLA_RUNTIME_TRACE") == "1";
+    public static readonly bool Enabled = Environment.GetEnvironmentVariable("FLOTILLA_RUNTIME_TRACE") == "1";
     private static long _last = Stopwatch.GetTimestamp();
 
     public static void Mark(string stage)
@@ -15,7 +15,7 @@ internal static class StageClock
             return;
         }
         var now = Stopwatch.GetTimestamp();
-        Console.Error.WriteLine($"flotilla-runtime: {stage}: {Stopwatch.GetElapsedTime(_last, now).TotalMilliseconds:F2} ms");
+        Console.Error.WriteLine($"flotilla-runtime: {stage}: {Stopwatch.GetElapsedTime(_last, now).TotalMilliseconds:F2} ms (t={now / (Stopwatch.Frequency / 1000) % 100000})");
         _last = now;
     }
 }

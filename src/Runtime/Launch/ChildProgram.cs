@@ -12,6 +12,7 @@ namespace Flotilla.Runtime.Launch;
 internal unsafe struct ChildProgram
 {
     public const int MaxSetns = 8;
+    public const int MaxCgroups = 24;
 
     public int SyncFd;
     public int ExecFd;
@@ -20,6 +21,13 @@ internal unsafe struct ChildProgram
     public fixed int SetnsFds[MaxSetns];
     public fixed int SetnsTypes[MaxSetns];
     public long UnshareFlags;
+
+    /// <summary>v1 <c>tasks</c> files to write "0" to: the child moves itself into the container's cgroup.</summary>
+    public int CgroupCount;
+    public fixed int CgroupFds[MaxCgroups];
+
+    /// <summary>Non-zero: unshare the cgroup namespace once inside the container's cgroup, so that is its root.</summary>
+    public int UnshareCgroup;
     public ulong SignalMask;
     public byte* EmptyPath;
     public byte** Argv;
@@ -60,6 +68,7 @@ internal unsafe struct ChildProgram
         BecomeRoot = 4,
         Exec = 5,
         ProtectSelf = 9,
+        JoinCgroup = 10,
         Cwd = 6,
         Credentials = 7,
         Seccomp = 8,
@@ -73,11 +82,26 @@ internal unsafe struct ChildProgram
         Step.BecomeRoot => "becoming root in the user namespace",
         Step.Exec => "starting the process (exec)",
         Step.ProtectSelf => "bind-mounting the runtime binary read-only",
+        Step.JoinCgroup => "entering the container's cgroup",
         Step.Cwd => "entering the working directory",
         Step.Credentials => "setting user, groups and capabilities",
         Step.Seccomp => "installing the seccomp filter",
         _ => "step " + step.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
+
+    /// <summary>Hands the child the cgroup it must enter; CLONE_INTO_CGROUP covers v2, the rest it writes itself.</summary>
+    public void SetCgroups(Linux.CgroupJoin join)
+    {
+        if (join.TaskFds.Count > MaxCgroups)
+        {
+            throw new RuntimeException($"the host has {join.TaskFds.Count} cgroup v1 hierarchies; at most {MaxCgroups} are supported");
+        }
+        CgroupCount = join.TaskFds.Count;
+        for (var i = 0; i < join.TaskFds.Count; i++)
+        {
+            CgroupFds[i] = join.TaskFds[i];
+        }
+    }
 
     /// <summary>The child's whole life: never returns.</summary>
     public static void Run(ChildProgram* p)
@@ -92,6 +116,18 @@ internal unsafe struct ChildProgram
                 Fail(p, Step.WaitForParent, n == 0 ? 0 : *Libc.ErrnoLocation());
             }
             got += n;
+        }
+        var self = (byte)'0';
+        for (var i = 0; i < p->CgroupCount; i++)
+        {
+            if (Libc.RawSyscall(Sys.Write, p->CgroupFds[i], (long)&self, 1, 0, 0, 0) != 1)
+            {
+                Fail(p, Step.JoinCgroup, *Libc.ErrnoLocation());
+            }
+        }
+        if (p->UnshareCgroup != 0 && Libc.RawSyscall(Sys.Unshare, (long)Sys.CLONE_NEWCGROUP, 0, 0, 0, 0, 0) != 0)
+        {
+            Fail(p, Step.Unshare, *Libc.ErrnoLocation());
         }
         for (var i = 0; i < p->SetnsCount; i++)
         {

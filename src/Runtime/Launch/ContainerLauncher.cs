@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
-using System.Text.Json;
 using Flotilla.Runtime.Linux;
 using Flotilla.Runtime.Native;
 using Flotilla.Runtime.Spec;
@@ -13,8 +12,9 @@ internal sealed record LaunchedInit(int Pid, SyncChannel Channel);
 
 /// <summary>
 /// Starts a container's init: clone3 with the new namespaces (joined ones are entered by the parent
-/// thread before the clone, or by the child for user and mount), cgroup join and id maps while the
-/// child waits, then the init stage takes over from a sealed copy of this binary.
+/// thread before the clone, or by the child for user and mount) into the container's cgroup2 directory,
+/// id maps while the child waits, the child moves itself into the v1 hierarchies, then the init stage
+/// takes over from a read-only bind mount or a sealed copy of this binary.
 /// </summary>
 internal static unsafe class ContainerLauncher
 {
@@ -110,15 +110,24 @@ internal static unsafe class ContainerLauncher
             }
             Cli.StageClock.Mark("binary protected");
 
+            using var cgroupJoin = cgroups.OpenJoin();
+            program->SetCgroups(cgroupJoin);
+            var cloneFlags = joinUser ? 0 : newFlags;
+            if ((cloneFlags & Sys.CLONE_NEWCGROUP) != 0)
+            {
+                // Created at clone time, the namespace would be rooted at the runtime's own cgroup.
+                cloneFlags &= ~Sys.CLONE_NEWCGROUP;
+                program->UnshareCgroup = 1;
+            }
             program->SyncFd = sockets[1];
             program->ExecFd = execFd;
             program->BecomeRoot = newUser || joinUser ? 1 : 0;
             program->UnshareFlags = joinUser ? (long)newFlags : 0;
             program->EmptyPath = Utf8(native, "");
             program->Argv = StringArray(native, ["flotilla-runtime", "init", sockets[1].ToString(CultureInfo.InvariantCulture)]);
-            program->Envp = StringArray(native, []);
+            program->Envp = StringArray(native, Cli.StageClock.Enabled ? ["FLOTILLA_RUNTIME_TRACE=1"] : []);
 
-            var pid = Clone(program, joinUser ? 0 : newFlags, pidNamespaceFd);
+            var pid = Clone(program, cloneFlags, pidNamespaceFd, cgroupJoin.V2DirFd);
             Cli.StageClock.Mark("cloned");
             Libc.Close(sockets[1]);
             sockets[1] = -1;
@@ -126,23 +135,23 @@ internal static unsafe class ContainerLauncher
             sockets[0] = -1;
             try
             {
-                cgroups.Join(pid);
-                Cli.StageClock.Mark("joined cgroups");
                 if (newUser)
                 {
                     WriteMap(pid, "uid_map", spec.Linux.UidMappings!);
                     WriteMap(pid, "gid_map", spec.Linux.GidMappings!);
                 }
                 channel.Send(SyncMessage.Go);
+                Cli.StageClock.Mark("go sent");
                 var plan = new InitPlan
                 {
                     Spec = spec,
+                    SpecJson = loaded.Json,
                     Rootfs = loaded.Rootfs,
                     FifoPath = fifoPath,
                     InUserNamespace = userNs is not null,
                     CgroupMounts = cgroups.MountPoints(),
                 };
-                channel.Send(SyncMessage.Plan, JsonSerializer.SerializeToUtf8Bytes(plan, RuntimeJsonContext.Default.InitPlan));
+                channel.Send(SyncMessage.Plan, plan.Serialize());
             }
             catch
             {
@@ -225,13 +234,14 @@ internal static unsafe class ContainerLauncher
     /// <summary>
     /// clone3 into <paramref name="pidNamespaceFd"/> when given: the parent enters that pid namespace
     /// for its children only around the clone, because a process whose children's pid namespace differs
-    /// from its own cannot create threads (and the .NET runtime creates them lazily).
+    /// from its own cannot create threads (and the .NET runtime creates them lazily). A
+    /// <paramref name="cgroupDirFd"/> places the child in that cgroup2 directory (CLONE_INTO_CGROUP).
     /// </summary>
-    internal static int Clone(ChildProgram* program, ulong flags, int pidNamespaceFd)
+    internal static int Clone(ChildProgram* program, ulong flags, int pidNamespaceFd, int cgroupDirFd)
     {
         if (pidNamespaceFd < 0)
         {
-            return Clone(program, flags);
+            return Clone(program, flags, cgroupDirFd);
         }
         var own = Libc.Open("/proc/self/ns/pid", Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
         if (own < 0)
@@ -246,7 +256,7 @@ internal static unsafe class ContainerLauncher
             }
             try
             {
-                return Clone(program, flags);
+                return Clone(program, flags, cgroupDirFd);
             }
             finally
             {
@@ -259,7 +269,7 @@ internal static unsafe class ContainerLauncher
         }
     }
 
-    private static int Clone(ChildProgram* program, ulong flags)
+    private static int Clone(ChildProgram* program, ulong flags, int cgroupDirFd)
     {
         var args = stackalloc ulong[11];
         for (var i = 0; i < 11; i++)
@@ -268,6 +278,11 @@ internal static unsafe class ContainerLauncher
         }
         args[0] = flags;
         args[4] = Sys.SIGCHLD;
+        if (cgroupDirFd >= 0)
+        {
+            args[0] |= Sys.CLONE_INTO_CGROUP;
+            args[10] = (ulong)cgroupDirFd; // clone_args.cgroup
+        }
         ulong all = ~0UL, old = 0;
         _ = Libc.Syscall(14, 0 /* SIG_BLOCK */, (long)&all, (long)&old, 8, 0, 0);
         program->SignalMask = old;

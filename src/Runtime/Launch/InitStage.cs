@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
-using System.Text.Json;
 using Flotilla.Runtime.Linux;
 using Flotilla.Runtime.Native;
 using Flotilla.Runtime.Spec;
@@ -24,6 +23,7 @@ internal static unsafe class InitStage
             Console.Error.WriteLine("flotilla-runtime: init is started by the runtime itself, not by hand");
             return 2;
         }
+        Cli.StageClock.Mark("init: main");
         _ = Libc.Fcntl(fd, FSetfd, FdCloexec);
         using var channel = new SyncChannel(fd);
         var parentListening = true;
@@ -34,8 +34,7 @@ internal static unsafe class InitStage
             {
                 throw new RuntimeException($"sync channel: expected the plan, got '{(char)frame.Kind}'");
             }
-            var plan = JsonSerializer.Deserialize(frame.Payload, RuntimeJsonContext.Default.InitPlan)
-                ?? throw new RuntimeException("sync channel: empty plan");
+            var plan = InitPlan.Deserialize(frame.Payload);
             var spec = plan.Spec;
             var process = spec.Process!;
             var cwd = process.Cwd ?? "/";
@@ -43,7 +42,9 @@ internal static unsafe class InitStage
 
             _ = Libc.Umask(0);
             var rootfs = new RootfsBuilder(plan);
+            Cli.StageClock.Mark("init: plan read");
             rootfs.Prepare(cwd);
+            Cli.StageClock.Mark("init: prepared");
             var fifoFd = -1;
             if (plan.FifoPath is { } fifoPath)
             {
@@ -54,6 +55,7 @@ internal static unsafe class InitStage
                 }
             }
             rootfs.PivotAndSeal();
+            Cli.StageClock.Mark("init: pivoted and sealed");
             if (namespaces.Any(n => n.Type == "uts"))
             {
                 SetName(spec.Hostname, static (p, n) => Libc.Sethostname(p, n), "hostname");
@@ -74,6 +76,7 @@ internal static unsafe class InitStage
             {
                 channel.Send(SyncMessage.Exec);
             }
+            Cli.StageClock.Mark("init: ready to exec");
             launch.Exec(cwd);
             return 127; // not reached: Exec either replaces us or throws
         }
@@ -82,7 +85,7 @@ internal static unsafe class InitStage
             Report(channel, parentListening, e.Message);
             return 127;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             Report(channel, parentListening, e.Message);
             return 127;

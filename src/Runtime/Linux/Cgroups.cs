@@ -29,12 +29,12 @@ internal sealed class Cgroups
         return "/" + path.Trim('/');
     }
 
-    /// <summary>Creates the directories and writes the limits; undoes what it made when a write fails.</summary>
     /// <summary>What every container may use whatever its device rules say (runc allows the same).</summary>
     private static readonly string[] DefaultAllowedDevices =
         ["c *:* m", "b *:* m", "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm", "c 5:0 rwm",
          "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm"];
 
+    /// <summary>Creates the directories and writes the limits; undoes what it made when a write fails.</summary>
     public static Cgroups Create(string relativePath, ResourcesSpec? resources, IReadOnlyList<DeviceSpec>? devices = null)
     {
         var hierarchies = CgroupHierarchy.Discover();
@@ -81,20 +81,38 @@ internal sealed class Cgroups
         return new Cgroups(dirs);
     }
 
-    public void Join(int pid)
+    /// <summary>
+    /// Opens what a freshly cloned child needs to put itself into this cgroup (see <see cref="CgroupJoin"/>).
+    /// </summary>
+    public CgroupJoin OpenJoin()
     {
-        var text = pid.ToString(CultureInfo.InvariantCulture);
-        foreach (var (_, dir) in _dirs)
+        var join = new CgroupJoin();
+        try
         {
-            try
+            foreach (var (hierarchy, dir) in _dirs)
             {
-                File.WriteAllText(Path.Combine(dir, "cgroup.procs"), text);
+                if (hierarchy.IsV2)
+                {
+                    join.V2DirFd = OpenOrThrow(dir, Native.Libc.O_PATH | Native.Libc.O_DIRECTORY);
+                }
+                else
+                {
+                    join.TaskFds.Add(OpenOrThrow(Path.Combine(dir, "tasks"), Native.Libc.O_WRONLY));
+                }
             }
-            catch (IOException e)
-            {
-                throw new RuntimeException($"moving process {pid} into cgroup {dir}: {e.Message}");
-            }
+            return join;
         }
+        catch
+        {
+            join.Dispose();
+            throw;
+        }
+    }
+
+    private static int OpenOrThrow(string path, int flags)
+    {
+        var fd = Native.Libc.Open(path, flags | Native.Libc.O_CLOEXEC, 0);
+        return fd >= 0 ? fd : throw RuntimeException.FromErrno($"opening {path}", Native.Libc.Errno);
     }
 
     /// <summary>The process ids in the container's cgroup (from the pids, freezer or any hierarchy).</summary>

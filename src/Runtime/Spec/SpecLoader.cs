@@ -1,9 +1,8 @@
-using System.Text.Json;
-
 namespace Flotilla.Runtime.Spec;
 
 /// <summary>A bundle's config.json, parsed and validated, with its paths made absolute.</summary>
-internal sealed record LoadedSpec(RuntimeSpec Spec, string Bundle, string Rootfs);
+/// <param name="Json">config.json as read, handed to the init stage unchanged.</param>
+internal sealed record LoadedSpec(RuntimeSpec Spec, string Bundle, string Rootfs, byte[] Json);
 
 internal static class SpecLoader
 {
@@ -23,22 +22,11 @@ internal static class SpecLoader
         var spec = Parse(json, configPath);
         var rootfs = ResolveRootfs(bundleDir, spec.Root?.Path);
         SpecValidator.Validate(spec);
-        return new LoadedSpec(spec, bundleDir, rootfs);
+        return new LoadedSpec(spec, bundleDir, rootfs, json);
     }
 
-    public static RuntimeSpec Parse(ReadOnlySpan<byte> json, string source)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize(json, RuntimeJsonContext.Default.RuntimeSpec)
-                ?? throw new RuntimeException($"{source}: the document is empty (null)");
-        }
-        catch (JsonException e)
-        {
-            var where = e.LineNumber is { } line ? $" at line {line + 1}, byte {e.BytePositionInLine + 1}" : "";
-            throw new RuntimeException($"{source} is not a valid OCI runtime config{where}: {e.Message.Split(" Path:")[0]}");
-        }
-    }
+    public static RuntimeSpec Parse(ReadOnlyMemory<byte> json, string source) =>
+        SpecReader.Parse(json, source, "a valid OCI runtime config", SpecReader.ReadSpec);
 
     /// <summary>
     /// A relative root.path is taken inside the bundle and must stay there; an absolute one is used as

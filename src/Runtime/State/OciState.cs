@@ -1,4 +1,4 @@
-using System.Text.Json.Serialization;
+using System.Text.Json;
 
 namespace Flotilla.Runtime.State;
 
@@ -12,8 +12,41 @@ internal sealed record OciState
     public required string Bundle { get; init; }
     public required string Rootfs { get; init; }
     public required DateTimeOffset Created { get; init; }
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyDictionary<string, string>? Annotations { get; init; }
     /// <summary>Not in the spec: true once the kernel OOM-killed a process of this container.</summary>
     public bool OomKilled { get; init; }
+
+    public string ToJson()
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("ociVersion", OciVersion);
+            writer.WriteString("id", Id);
+            writer.WriteString("status", Status);
+            writer.WriteNumber("pid", Pid);
+            writer.WriteString("bundle", Bundle);
+            writer.WriteString("rootfs", Rootfs);
+            writer.WriteString("created", Created);
+            WriteAnnotations(writer, Annotations);
+            writer.WriteBoolean("oomKilled", OomKilled);
+            writer.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    internal static void WriteAnnotations(Utf8JsonWriter writer, IReadOnlyDictionary<string, string>? annotations)
+    {
+        if (annotations is null)
+        {
+            return;
+        }
+        writer.WriteStartObject("annotations");
+        foreach (var (key, value) in annotations)
+        {
+            writer.WriteString(key, value);
+        }
+        writer.WriteEndObject();
+    }
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using Flotilla.Runtime.Native;
 using Flotilla.Runtime.Spec;
 
@@ -43,7 +42,7 @@ internal sealed class StateStore(string root)
     {
         var path = Path.Combine(Dir(state.Id), "state.json");
         var temp = path + ".tmp";
-        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(state, RuntimeJsonContext.Default.ContainerState));
+        File.WriteAllBytes(temp, state.Serialize());
         File.Move(temp, path, overwrite: true);
     }
 
@@ -53,16 +52,11 @@ internal sealed class StateStore(string root)
         var path = Path.Combine(Dir(id), "state.json");
         try
         {
-            return JsonSerializer.Deserialize(File.ReadAllBytes(path), RuntimeJsonContext.Default.ContainerState)
-                ?? throw new RuntimeException($"container {id}: empty state file");
+            return ContainerState.Deserialize(File.ReadAllBytes(path), $"container {id}: {path}");
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             throw new RuntimeException($"container {id} does not exist");
-        }
-        catch (JsonException e)
-        {
-            throw new RuntimeException($"container {id}: unreadable state file {path}: {e.Message}");
         }
     }
 

@@ -127,6 +127,15 @@ public static class ConformanceCases
         {
             b.Spec.Resources()["cpu"] = new JsonObject { ["cpus"] = "0" };
         }), r => Out(r, "0")),
+        new("cgroup-namespace-rooted-at-the-container", Sh("cut -d: -f3 /proc/self/cgroup | sort -u", b =>
+        {
+            b.Spec.Linux()["namespaces"]!.AsArray().Add(SpecBuilder.Ns("cgroup"));
+        }), r => Out(r, "/")),
+        new("cgroup-namespace-with-user-namespace", Sh("cut -d: -f3 /proc/self/cgroup | sort -u", async b =>
+        {
+            await UserNamespace(b);
+            b.Spec.Linux()["namespaces"]!.AsArray().Add(SpecBuilder.Ns("cgroup"));
+        }), r => Out(r, "/")),
         new("user-namespace-mappings", Sh("cat /proc/self/uid_map /proc/self/gid_map | awk '{print $1, $2, $3}'; id -u", UserNamespace),
             r => Out(r, $"{UserNsMaps}\n{UserNsMaps}\n0")),
         new("user-namespace-root-is-unprivileged-on-host", Sh("grep CapEff /proc/self/status; touch /owned && stat -c '%u' /owned", UserNamespace),

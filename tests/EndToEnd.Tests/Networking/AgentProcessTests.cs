@@ -1,0 +1,51 @@
+using System.Security.Cryptography;
+using Flotilla.TestSupport;
+using Flotilla.TestSupport.Agents;
+using Flotilla.TestSupport.Netns;
+
+namespace Flotilla.EndToEnd.Tests.Networking;
+
+[Trait(TestCategories.Name, TestCategories.EndToEnd)]
+public sealed class AgentProcessTests
+{
+    [Fact]
+    public async Task AnAgentInAHost_AnswersOnItsSocketAndPort_AndComesBackAfterAKill()
+    {
+        await using var hosts = await NetnsHosts.CreateAsync(1);
+        var nodeId = $"e2e-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
+        var agent = await AgentProcess.StartAsync(new()
+        {
+            NodeId = nodeId,
+            Host = hosts[0],
+            Arguments = ["--Networking:BridgeName=fltap0", "--Networking:Subnet=10.251.0.0/24"],
+        });
+        string root;
+        try
+        {
+            root = agent.Root;
+            var info = await agent.DockerAsync("info", "--format", "{{.ID}}");
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            var health = await http.GetStringAsync(new Uri(agent.HttpAddress, "healthz"));
+            var firstPid = agent.Pid;
+
+            await agent.KillAsync();
+            var whileDown = await agent.DockerAsync("info", "--format", "{{.ID}}");
+            await agent.RestartAsync();
+            var afterRestart = await agent.DockerAsync("info", "--format", "{{.ID}}");
+
+            Assert.True(info.Succeeded, info + agent.LogTail());
+            Assert.Equal(nodeId, info.StandardOutput.Trim());
+            Assert.Equal("ok", health);
+            Assert.False(whileDown.Succeeded, whileDown.ToString());
+            Assert.True(afterRestart.Succeeded, afterRestart + agent.LogTail());
+            Assert.NotEqual(firstPid, agent.Pid);
+        }
+        finally
+        {
+            await agent.DisposeAsync();
+        }
+
+        Assert.False(Directory.Exists(root), $"{root} outlived the agent");
+        Assert.False(agent.IsRunning);
+    }
+}

@@ -1,0 +1,97 @@
+using System.Globalization;
+using Flotilla.TestSupport.Processes;
+
+namespace Flotilla.TestSupport.Agents;
+
+/// <summary>
+/// Removes what an agent leaves when it could not clean up itself (it was killed, or the test failed
+/// mid-way): containers the runtime still knows, the agent's cgroups, mounts under its directories,
+/// and the directories.
+/// </summary>
+internal static class AgentLeftovers
+{
+    public static async Task RemoveAsync(string runtimePath, string runtimeRoot, string nodeId, IReadOnlyList<string> directories)
+    {
+        if (Directory.Exists(runtimeRoot))
+        {
+            foreach (var container in Directory.GetDirectories(runtimeRoot))
+            {
+                await ProcessRunner.RunAsync(runtimePath, ["--root", runtimeRoot, "delete", "--force", Path.GetFileName(container)], timeout: TimeSpan.FromSeconds(30));
+            }
+        }
+
+        await RemoveCgroupsAsync(nodeId);
+        await UnmountUnderAsync(directories);
+        foreach (var directory in directories)
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+    }
+
+    private static async Task RemoveCgroupsAsync(string nodeId)
+    {
+        var hierarchies = Directory.Exists("/sys/fs/cgroup") ? Directory.GetDirectories("/sys/fs/cgroup") : [];
+        foreach (var hierarchy in hierarchies)
+        {
+            var parent = Path.Combine(hierarchy, "flotilla", nodeId);
+            if (!Directory.Exists(parent))
+            {
+                continue;
+            }
+
+            // Deepest first: a cgroup can only be removed once it has no children and no processes.
+            foreach (var cgroup in Directory.GetDirectories(parent, "*", SearchOption.AllDirectories).OrderByDescending(d => d.Length).Append(parent))
+            {
+                await KillMembersAsync(cgroup);
+                try
+                {
+                    Directory.Delete(cgroup);
+                }
+                catch (IOException)
+                {
+                    // Still busy (a process exiting); the next test run's sweep or a reboot gets it.
+                }
+            }
+        }
+    }
+
+    private static async Task KillMembersAsync(string cgroup)
+    {
+        var procs = Path.Combine(cgroup, "cgroup.procs");
+        for (var attempt = 0; attempt < 50 && File.Exists(procs); attempt++)
+        {
+            var pids = (await File.ReadAllLinesAsync(procs)).Where(l => l.Length > 0).Select(l => int.Parse(l, CultureInfo.InvariantCulture)).ToList();
+            if (pids.Count == 0)
+            {
+                return;
+            }
+
+            foreach (var pid in pids)
+            {
+                ProcessState.Kill(pid);
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    private static async Task UnmountUnderAsync(IReadOnlyList<string> directories)
+    {
+        var mountPoints = (await File.ReadAllLinesAsync("/proc/self/mountinfo"))
+            .Select(line => Unescape(line.Split(' ')[4]))
+            .Where(point => directories.Any(d => point == d || point.StartsWith(d + "/", StringComparison.Ordinal)))
+            .OrderByDescending(point => point.Length)
+            .ToList();
+        foreach (var point in mountPoints)
+        {
+            await ProcessRunner.RunAsync("umount", ["-l", point]);
+        }
+    }
+
+    // mountinfo escapes space, tab, newline and backslash as \ooo.
+    private static string Unescape(string field) =>
+        System.Text.RegularExpressions.Regex.Replace(field, @"\\([0-7]{3})", m => ((char)Convert.ToInt32(m.Groups[1].Value, 8)).ToString());
+}
