@@ -12,12 +12,21 @@
 #   RESULT rps_published_remote=  wrk on the client host to hostIP:hostPort (DNAT, forwarded over the bridge)
 #   RESULT rps_published_local=   wrk on the host itself to 127.0.0.1:hostPort (output DNAT + masquerade)
 #   RESULT rps_routed=            wrk on the client host to containerIP:80 over a static route (same hops, no NAT)
+#   RESULT rps_host_direct=       wrk on the client host to the same nginx run in the host's own namespace
+#                                 (hostIP:18081): the client's path without any container network
 #   RESULT ratio_vs_direct=       rps_published_remote / rps_direct   (target >= 0.8)
 #   RESULT ratio_vs_routed=       rps_published_remote / rps_routed   (the cost of the NAT rules alone)
+#   RESULT ratio_vs_host_direct=  rps_published_remote / rps_host_direct (bridge + veth + NAT: what running in a
+#                                 container with a published port costs a remote client against running on the host)
 #   RESULT ratio_local_vs_direct= rps_published_local / rps_direct
+#
+# Method: everything here (wrk, both nginx, the kernel's forwarding) shares this machine's cores with whatever
+# else runs. wrk and nginx run at nice -10 (every variant alike) so other work on a shared machine does not
+# decide the figures, the variants run in a rotated order each round, and each ratio is the median of ratios
+# paired within a round.
 #   RESULT connect_us_direct= / connect_us_published=   median TCP connect time (curl, 200 connections)
 #   RESULT rps_new_connection_ratio=  published / direct with a new connection per request
-# Usage: bench/published-port.sh [seconds-per-run (default 5)] [rounds (default 3)]
+# Usage: bench/published-port.sh [seconds-per-run (default 3)] [rounds (default 7)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,18 +35,20 @@ for tool in wrk nginx curl ip nft nsenter unshare dotnet; do
   command -v "$tool" >/dev/null || { echo "published-port: '$tool' is missing" >&2; exit 1; }
 done
 
-duration=${1:-5}
-rounds=${2:-3}
+duration=${1:-3}
+rounds=${2:-7}
 connections=32
 tag=fltbench-$RANDOM$RANDOM
 work=$(mktemp -d /tmp/$tag.XXXX)
 host=$tag-host client=$tag-client switch=$tag-sw
-host_ip=198.18.0.1 client_ip=198.18.0.2 host_port=18080
-nginx_pid=""
+host_ip=198.18.0.1 client_ip=198.18.0.2 host_port=18080 host_direct_port=18081
+nginx_pid="" host_nginx_pid=""
+prio=(nice -n -10)
 
 cleanup() {
   set +e
   [[ -n $nginx_pid ]] && kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null
+  [[ -n $host_nginx_pid ]] && kill "$host_nginx_pid" 2>/dev/null && wait "$host_nginx_pid" 2>/dev/null
   if [[ -f $work/app/bench.cs ]]; then
     (cd "$work/app" && dotnet run bench.cs -- detach "$work" "/run/netns/$host" >/dev/null 2>&1)
   fi
@@ -108,32 +119,51 @@ http {
 }
 EOF
 mkdir -p "$work/tmp"
-nsenter --net="$container_ns" nginx -c "$work/nginx.conf" &
+# The same server in the host's own namespace, for the rps_host_direct reference.
+sed -e "s#$work/nginx.pid#$work/nginx-host.pid#" -e "s#listen 80 #listen $host_direct_port #" "$work/nginx.conf" >"$work/nginx-host.conf"
+nsenter --net="$container_ns" "${prio[@]}" nginx -c "$work/nginx.conf" &
 nginx_pid=$!
+nsenter --net="/run/netns/$host" "${prio[@]}" nginx -c "$work/nginx-host.conf" &
+host_nginx_pid=$!
 for _ in $(seq 50); do nsenter --net="$container_ns" curl -sf -o /dev/null http://127.0.0.1/ && break; sleep 0.1; done
+for _ in $(seq 50); do nsenter --net="/run/netns/$host" curl -sf -o /dev/null "http://127.0.0.1:$host_direct_port/" && break; sleep 0.1; done
 nsenter --net="/run/netns/$client" curl -sf -o /dev/null --max-time 3 "http://$host_ip:$host_port/" \
   || { echo "published-port: the published port does not answer from the client host" >&2; exit 1; }
 
 rps() { # namespace-path url [extra wrk args...]
   local ns=$1 url=$2; shift 2
-  nsenter --net="$ns" wrk -t1 -c"$connections" -d"${duration}s" "$@" "$url" | awk '/^Requests\/sec:/ { printf "%.0f\n", $2 }'
+  nsenter --net="$ns" "${prio[@]}" wrk -t1 -c"$connections" -d"${duration}s" "$@" "$url" | awk '/^Requests\/sec:/ { printf "%.0f\n", $2 }'
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 declare -A samples
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+declare -A run
+variants=(direct remote local routed host_direct direct_close remote_close)
+measure() {
+  case $1 in
+    direct) rps "$container_ns" "http://127.0.0.1:80/" ;;
+    remote) rps "/run/netns/$client" "http://$host_ip:$host_port/" ;;
+    local) rps "/run/netns/$host" "http://127.0.0.1:$host_port/" ;;
+    routed) rps "/run/netns/$client" "http://$container_ip:80/" ;;
+    host_direct) rps "/run/netns/$client" "http://$host_ip:$host_direct_port/" ;;
+    direct_close) rps "$container_ns" "http://127.0.0.1:80/" -H "Connection: close" ;;
+    remote_close) rps "/run/netns/$client" "http://$host_ip:$host_port/" -H "Connection: close" ;;
+  esac
+}
 for round in $(seq "$rounds"); do
   echo "published-port: round $round/$rounds" >&2
-  direct=$(rps "$container_ns" "http://127.0.0.1:80/")
-  remote=$(rps "/run/netns/$client" "http://$host_ip:$host_port/")
-  local_=$(rps "/run/netns/$host" "http://127.0.0.1:$host_port/")
-  routed=$(rps "/run/netns/$client" "http://$container_ip:80/")
-  direct_close=$(rps "$container_ns" "http://127.0.0.1:80/" -H "Connection: close")
-  remote_close=$(rps "/run/netns/$client" "http://$host_ip:$host_port/" -H "Connection: close")
-  samples[direct]+="$direct " samples[remote]+="$remote " samples[local]+="$local_ " samples[routed]+="$routed "
+  # Rotate the order, so no variant always runs first (or right after the same neighbour).
+  for i in "${!variants[@]}"; do
+    v=${variants[$(((i + round) % ${#variants[@]}))]}
+    run[$v]=$(measure "$v")
+  done
+  samples[direct]+="${run[direct]} " samples[remote]+="${run[remote]} " samples[local]+="${run[local]} "
+  samples[routed]+="${run[routed]} " samples[host_direct]+="${run[host_direct]} "
   # Ratios are paired within a round, so load from other processes on the machine cancels out.
-  samples[r_direct]+="$(ratio "$remote" "$direct") " samples[r_routed]+="$(ratio "$remote" "$routed") "
-  samples[r_local]+="$(ratio "$local_" "$direct") " samples[r_close]+="$(ratio "$remote_close" "$direct_close") "
+  samples[r_direct]+="$(ratio "${run[remote]}" "${run[direct]}") " samples[r_routed]+="$(ratio "${run[remote]}" "${run[routed]}") "
+  samples[r_host]+="$(ratio "${run[remote]}" "${run[host_direct]}") "
+  samples[r_local]+="$(ratio "${run[local]}" "${run[direct]}") " samples[r_close]+="$(ratio "${run[remote_close]}" "${run[direct_close]}") "
 done
 for key in "${!samples[@]}"; do
   echo "published-port: $key samples: ${samples[$key]}" >&2
@@ -141,7 +171,7 @@ for key in "${!samples[@]}"; do
 done
 
 connect_us() { # namespace-path url
-  for _ in $(seq 200); do nsenter --net="$1" curl -s -o /dev/null -w '%{time_connect}\n' "$2"; done \
+  for _ in $(seq 200); do nsenter --net="$1" "${prio[@]}" curl -s -o /dev/null -w '%{time_connect}\n' "$2"; done \
     | awk '{ printf "%.0f\n", $1 * 1000000 }' | median
 }
 connect_direct=$(connect_us "$container_ns" "http://127.0.0.1:80/")
@@ -151,8 +181,10 @@ echo "RESULT rps_direct=$m_direct"
 echo "RESULT rps_published_remote=$m_remote"
 echo "RESULT rps_published_local=$m_local"
 echo "RESULT rps_routed=$m_routed"
+echo "RESULT rps_host_direct=$m_host_direct"
 echo "RESULT ratio_vs_direct=$m_r_direct"
 echo "RESULT ratio_vs_routed=$m_r_routed"
+echo "RESULT ratio_vs_host_direct=$m_r_host"
 echo "RESULT ratio_local_vs_direct=$m_r_local"
 echo "RESULT rps_new_connection_ratio=$m_r_close"
 echo "RESULT connect_us_direct=$connect_direct"

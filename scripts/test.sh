@@ -21,6 +21,9 @@ echo "test: building"
 dotnet build Cluster.sln -c Release -warnaserror -nologo -v:q
 echo "test: publishing flotilla-runtime (NativeAOT) to artifacts/bin/Runtime"
 dotnet publish src/Runtime/Runtime.csproj -c Release -o artifacts/bin/Runtime -nologo -v:q
+echo "test: publishing flotilla (NativeAOT) to artifacts/bin/Cli; tests/Cli.Tests runs that binary"
+dotnet publish src/Cli/Cli.csproj -c Release -o artifacts/bin/Cli -nologo -v:q
+export FLOTILLA_CLI="$PWD/artifacts/bin/Cli/flotilla"
 
 log=$(mktemp)
 trap 'rm -f "$log" "$log.uncategorized"' EXIT

@@ -1,4 +1,5 @@
 using Flotilla.NodeAgent;
+using Flotilla.NodeAgent.ControlPlaneLink;
 using Flotilla.NodeAgent.Images;
 using Flotilla.NodeAgent.Networking;
 using Flotilla.NodeAgent.State;
@@ -11,5 +12,6 @@ var app = AgentApp.Build(args, builder =>
         options.StateDirectory = builder.Configuration[$"{AgentOptions.SectionName}:{nameof(AgentOptions.StateDirectory)}"] ?? options.StateDirectory;
     });
     builder.Services.AddNetworkHook(builder.Configuration);
+    builder.Services.AddControlPlaneLink(builder.Configuration);
 });
 await app.RunAsync();

@@ -2,6 +2,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Flotilla.NodeAgent.Containers;
+using Flotilla.NodeAgent.Images;
+using Flotilla.NodeAgent.Networking;
 using Flotilla.NodeAgent.Volumes;
 
 namespace Flotilla.NodeAgent.DockerApi;
@@ -14,28 +16,32 @@ internal static class ContainerEndpoints
         var containers = app.MapGroup("/containers");
         containers.MapGet("/json", (HttpRequest request, ContainerEngine engine, VolumeStore volumes, TimeProvider time) =>
         {
+            var networking = request.HttpContext.RequestServices.GetService<IContainerNetworking>();
             var all = Query.Bool(request, "all");
             var filters = ContainerFilters.Parse(request.Query["filters"].ToString());
             var now = time.GetUtcNow();
             var list = engine.List()
                 .Where(r => all || r.State is ContainerState.Running or ContainerState.Restarting)
                 .Where(filters.Matches)
-                .Select(r => (JsonNode)ContainerJson.Summary(r, volumes, now));
+                .Select(r => (JsonNode)ContainerJson.Summary(r, volumes, now, ContainerNetworkJson.Of(r, networking)));
             return Json(new JsonArray([.. list]));
         });
 
-        containers.MapPost("/create", async (HttpRequest request, ContainerEngine engine, CancellationToken cancellationToken) =>
+        containers.MapPost("/create", async (HttpRequest request, ContainerEngine engine, IImageStore images, CancellationToken cancellationToken) =>
         {
             using var body = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
-            var spec = CreateContainerRequest.Parse(body.RootElement, request.Query["name"].ToString());
+            var root = body.RootElement;
+            var spec = CreateContainerRequest.Parse(root, request.Query["name"].ToString(), () =>
+                root.TryGetProperty("Image", out var image) && image.GetString() is { } reference ? images.Find(reference)?.Config.ExposedPorts ?? [] : []);
             var record = await engine.CreateAsync(spec, cancellationToken);
             return Json(new JsonObject { ["Id"] = record.Id, ["Warnings"] = new JsonArray() }, StatusCodes.Status201Created);
         });
 
-        containers.MapGet("/{id}/json", (string id, ContainerEngine engine, VolumeStore volumes) =>
+        containers.MapGet("/{id}/json", (string id, HttpContext context, ContainerEngine engine, VolumeStore volumes) =>
         {
             var record = engine.Get(id);
-            return Json(ContainerJson.Inspect(record, engine.PathsOf(record.Id), volumes));
+            var network = ContainerNetworkJson.Of(record, context.RequestServices.GetService<IContainerNetworking>());
+            return Json(ContainerJson.Inspect(record, engine.PathsOf(record.Id), volumes, network));
         });
 
         containers.MapPost("/{id}/start", async (string id, ContainerEngine engine, CancellationToken cancellationToken) =>

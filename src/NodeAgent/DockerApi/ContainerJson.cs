@@ -10,7 +10,7 @@ internal static class ContainerJson
 {
     private const string ZeroTime = "0001-01-01T00:00:00Z";
 
-    public static JsonObject Summary(ContainerRecord record, VolumeStore volumes, DateTimeOffset now) => new()
+    public static JsonObject Summary(ContainerRecord record, VolumeStore volumes, DateTimeOffset now, ContainerNetworkJson network) => new()
     {
         ["Id"] = record.Id,
         ["Names"] = new JsonArray("/" + record.Name),
@@ -18,16 +18,16 @@ internal static class ContainerJson
         ["ImageID"] = record.ImageId,
         ["Command"] = string.Join(' ', record.Args),
         ["Created"] = record.Created.ToUnixTimeSeconds(),
-        ["Ports"] = new JsonArray(),
+        ["Ports"] = network.SummaryPorts(record),
         ["Labels"] = Labels(record.Spec.Labels),
         ["State"] = StateName(record.State),
         ["Status"] = Status(record, now),
-        ["HostConfig"] = new JsonObject { ["NetworkMode"] = "host" },
-        ["NetworkSettings"] = new JsonObject { ["Networks"] = new JsonObject { ["host"] = new JsonObject() } },
+        ["HostConfig"] = new JsonObject { ["NetworkMode"] = network.Mode },
+        ["NetworkSettings"] = network.SummarySettings(record),
         ["Mounts"] = Mounts(record, volumes),
     };
 
-    public static JsonObject Inspect(ContainerRecord record, ContainerPaths paths, VolumeStore volumes)
+    public static JsonObject Inspect(ContainerRecord record, ContainerPaths paths, VolumeStore volumes, ContainerNetworkJson network)
     {
         var spec = record.Spec;
         return new JsonObject
@@ -66,7 +66,8 @@ internal static class ContainerJson
             ["HostConfig"] = new JsonObject
             {
                 ["Binds"] = new JsonArray([.. spec.Mounts.Where(m => m.Kind != MountKind.Tmpfs).Select(m => (JsonNode)$"{m.Source}:{m.Target}{(m.ReadOnly ? ":ro" : "")}")]),
-                ["NetworkMode"] = "host",
+                ["NetworkMode"] = network.Mode,
+                ["PortBindings"] = ContainerNetworkJson.PortBindings(spec),
                 ["RestartPolicy"] = new JsonObject { ["Name"] = spec.RestartPolicy.Name, ["MaximumRetryCount"] = spec.RestartPolicy.MaximumRetryCount },
                 ["AutoRemove"] = spec.AutoRemove,
                 ["Memory"] = spec.Memory,
@@ -96,12 +97,9 @@ internal static class ContainerJson
                 ["AttachStdout"] = false,
                 ["AttachStderr"] = false,
                 ["StopSignal"] = spec.StopSignal,
+                ["ExposedPorts"] = ContainerNetworkJson.ExposedPorts(spec),
             },
-            ["NetworkSettings"] = new JsonObject
-            {
-                ["Networks"] = new JsonObject { ["host"] = new JsonObject() },
-                ["Ports"] = new JsonObject(),
-            },
+            ["NetworkSettings"] = network.InspectSettings(record),
         };
     }
 

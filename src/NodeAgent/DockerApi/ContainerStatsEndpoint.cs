@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Flotilla.NodeAgent.Containers;
 using Flotilla.NodeAgent.Metrics;
+using Flotilla.NodeAgent.Networking;
 using Flotilla.NodeAgent.State;
 using Microsoft.Extensions.Options;
 
@@ -13,6 +14,7 @@ internal static class ContainerStatsEndpoint
     public static async Task HandleAsync(string id, HttpContext context, ContainerEngine engine, CgroupReader cgroups, IOptions<AgentOptions> options, TimeProvider time)
     {
         var record = engine.Get(id);
+        var networking = context.RequestServices.GetService<IContainerNetworking>();
         var stream = Query.Bool(context.Request, "stream", fallback: true) && !Query.Bool(context.Request, "one-shot");
         var cgroup = CgroupsHook.CgroupPath(options.Value, record.Id);
         context.Response.ContentType = "application/json";
@@ -20,6 +22,10 @@ internal static class ContainerStatsEndpoint
         do
         {
             var current = Render(engine.Get(record.Id), cgroups.Read(cgroup), time.GetUtcNow());
+            if (Networks(ContainerNetworkStatistics.Read(engine.Get(record.Id), networking)) is { } networks)
+            {
+                current["networks"] = networks;
+            }
             current["precpu_stats"] = previous?["cpu_stats"]?.DeepClone() ?? new JsonObject();
             current["preread"] = previous?["read"]?.DeepClone() ?? "0001-01-01T00:00:00Z";
             await context.Response.WriteAsync(current.ToJsonString() + "\n", context.RequestAborted);
@@ -78,6 +84,33 @@ internal static class ContainerStatsEndpoint
                 }
                 : new JsonObject(),
         };
+    }
+
+    /// <summary>Docker's <c>networks</c>: <c>{"eth0": {"rx_bytes": ..., "tx_bytes": ...}}</c>; absent for host-mode containers, as in Docker.</summary>
+    private static JsonObject? Networks(IReadOnlyList<InterfaceStatistics> interfaces)
+    {
+        if (interfaces.Count == 0)
+        {
+            return null;
+        }
+
+        var networks = new JsonObject();
+        foreach (var i in interfaces)
+        {
+            networks[i.Interface] = new JsonObject
+            {
+                ["rx_bytes"] = i.ReceiveBytes,
+                ["rx_packets"] = i.ReceivePackets,
+                ["rx_errors"] = i.ReceiveErrors,
+                ["rx_dropped"] = i.ReceiveDropped,
+                ["tx_bytes"] = i.TransmitBytes,
+                ["tx_packets"] = i.TransmitPackets,
+                ["tx_errors"] = i.TransmitErrors,
+                ["tx_dropped"] = i.TransmitDropped,
+            };
+        }
+
+        return networks;
     }
 
     /// <summary>Host CPU time in nanoseconds from /proc/stat (the denominator of Docker's CPU %).</summary>

@@ -7,7 +7,10 @@ namespace Flotilla.NodeAgent.DockerApi;
 /// <summary>Reads a Docker <c>POST /containers/create</c> body into run options.</summary>
 internal static class CreateContainerRequest
 {
-    public static ContainerSpec Parse(JsonElement body, string? name)
+    /// <param name="body">The request body.</param>
+    /// <param name="name">The <c>name</c> query parameter.</param>
+    /// <param name="imageExposedPorts">The image's exposed ports (<c>80/tcp</c>), asked for only when all ports are published (<c>-P</c>).</param>
+    public static ContainerSpec Parse(JsonElement body, string? name, Func<IReadOnlyList<string>>? imageExposedPorts = null)
     {
         var host = body.TryGetProperty("HostConfig", out var h) && h.ValueKind == JsonValueKind.Object ? h : default;
         if (Bool(body, "Tty"))
@@ -58,6 +61,8 @@ internal static class CreateContainerRequest
             ? RestartPolicy.FromName(String(r, "Name"), (int)Long(r, "MaximumRetryCount"))
             : RestartPolicy.No;
 
+        var networkMode = CreateContainerNetwork.Mode(host);
+        var ports = CreateContainerNetwork.Ports(body, host, networkMode, imageExposedPorts ?? (() => []));
         return new ContainerSpec
         {
             Name = string.IsNullOrEmpty(name) ? null : name,
@@ -77,7 +82,8 @@ internal static class CreateContainerRequest
             ReadOnlyRootfs = Bool(host, "ReadonlyRootfs"),
             RestartPolicy = restart,
             AutoRemove = Bool(host, "AutoRemove"),
-            NetworkMode = String(host, "NetworkMode") ?? "host",
+            NetworkMode = networkMode,
+            Ports = ports,
             Mounts = mounts,
         };
     }

@@ -27,6 +27,7 @@ public static partial class DockerApiExtensions
         app.MapExecEndpoints();
         app.MapImageEndpoints();
         app.MapVolumeEndpoints();
+        app.MapNetworkEndpoints();
         return app;
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Flotilla.NodeAgent.Containers;
 using Flotilla.NodeAgent.Images;
+using Flotilla.NodeAgent.Networking;
 using Flotilla.NodeAgent.Runtime;
 using Flotilla.NodeAgent.Volumes;
 
@@ -11,8 +12,9 @@ internal static class DockerErrors
 {
     public static int StatusOf(Exception error) => error switch
     {
-        ContainerNotFoundException or ImageNotFoundException or ExecNotFoundException or VolumeNotFoundException => StatusCodes.Status404NotFound,
-        InvalidRunOptionsException => StatusCodes.Status400BadRequest,
+        ContainerNotFoundException or ImageNotFoundException or ExecNotFoundException or VolumeNotFoundException or NetworkNotFoundException => StatusCodes.Status404NotFound,
+        InvalidRunOptionsException or InvalidPortMappingException => StatusCodes.Status400BadRequest,
+        PortInUseException => StatusCodes.Status409Conflict,
         NameConflictException or InvalidContainerStateException or ImageInUseException or VolumeInUseException => StatusCodes.Status409Conflict,
         KeyNotFoundException => StatusCodes.Status404NotFound,
         ArgumentException or FormatException or System.Text.Json.JsonException => StatusCodes.Status400BadRequest,
@@ -36,7 +38,7 @@ internal static class DockerErrors
             context.Response.Clear();
             context.Response.StatusCode = status;
             context.Response.ContentType = "application/json";
-            var message = status == StatusCodes.Status500InternalServerError && error is not RuntimeException and not IOException
+            var message = status == StatusCodes.Status500InternalServerError && error is not RuntimeException and not NetworkingException and not IOException
                 ? $"internal error: {error.GetType().Name}: {error.Message}"
                 : error.Message;
             await context.Response.WriteAsync(Body(message), context.RequestAborted);

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Flotilla.NodeAgent.Containers;
 using Flotilla.NodeAgent.Images;
 using Flotilla.NodeAgent.Metrics;
+using Flotilla.NodeAgent.Networking;
 using Flotilla.NodeAgent.Runtime;
 using Flotilla.NodeAgent.State;
 using Microsoft.Extensions.Options;
@@ -50,8 +51,10 @@ internal static class SystemEndpoints
             ["BuildTime"] = "",
         }));
 
-        app.MapGet("/info", (ContainerEngine engine, IImageStore images, IOptions<AgentOptions> agent, IOptions<RuntimeOptions> runtime, CgroupReader cgroups) =>
+        app.MapGet("/info", (HttpContext context, ContainerEngine engine, IImageStore images, IOptions<AgentOptions> agent, IOptions<RuntimeOptions> runtime, CgroupReader cgroups) =>
         {
+            // Docker names none's driver "null"; without networking every container shares the host's.
+            var networking = context.RequestServices.GetService<IContainerNetworking>() is not null;
             var containers = engine.List();
             var runtimeName = Path.GetFileName(runtime.Value.Path);
             return ContainerEndpoints.Json(new JsonObject
@@ -81,7 +84,7 @@ internal static class SystemEndpoints
                 ["Plugins"] = new JsonObject
                 {
                     ["Volume"] = new JsonArray("local"),
-                    ["Network"] = new JsonArray("host"),
+                    ["Network"] = networking ? new JsonArray("bridge", "host", "null") : new JsonArray("host"),
                     ["Log"] = new JsonArray("json-file"),
                 },
                 ["MemoryLimit"] = true,

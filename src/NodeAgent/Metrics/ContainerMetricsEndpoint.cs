@@ -1,4 +1,5 @@
 using Flotilla.NodeAgent.Containers;
+using Flotilla.NodeAgent.Networking;
 using Flotilla.NodeAgent.State;
 using Microsoft.Extensions.Options;
 
@@ -12,13 +13,16 @@ public static class ContainerMetricsEndpoint
 {
     public static IEndpointRouteBuilder MapAgentMetrics(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/metrics", (ContainerEngine engine, CgroupReader cgroups, AgentMetrics metrics, IOptions<AgentOptions> options, TimeProvider time) =>
-            Results.Text(Render(engine, cgroups, metrics, options.Value, time), PrometheusTextWriter.ContentType));
+        app.MapGet("/metrics", (HttpContext context, ContainerEngine engine, CgroupReader cgroups, AgentMetrics metrics, IOptions<AgentOptions> options, TimeProvider time) =>
+            Results.Text(
+                Render(engine, cgroups, metrics, options.Value, time, context.RequestServices.GetService<IContainerNetworking>()),
+                PrometheusTextWriter.ContentType));
         app.MapGet("/healthz", () => Results.Text("ok"));
         return app;
     }
 
-    public static string Render(ContainerEngine engine, CgroupReader cgroups, AgentMetrics metrics, AgentOptions options, TimeProvider time)
+    /// <param name="networking">The agent's networking, for the per-interface series; null when it runs without.</param>
+    public static string Render(ContainerEngine engine, CgroupReader cgroups, AgentMetrics metrics, AgentOptions options, TimeProvider time, IContainerNetworking? networking = null)
     {
         var writer = new PrometheusTextWriter();
         var containers = engine.List();
@@ -58,6 +62,8 @@ public static class ContainerMetricsEndpoint
         var now = time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
         Series("container_last_seen", "gauge", "Last time a container was seen by the exporter.", (_, _) => now);
 
+        WriteNetworkSeries(writer, readings.Select(r => (r.Labels, Interfaces: ContainerNetworkStatistics.Read(r.Record, networking))).ToList());
+
         writer.Header("flotilla_agent_containers", "gauge", "Containers on this agent by state.");
         foreach (var state in Enum.GetValues<ContainerState>().Where(s => s != ContainerState.Removed))
         {
@@ -66,6 +72,30 @@ public static class ContainerMetricsEndpoint
 
         metrics.WriteTo(writer);
         return writer.ToString();
+    }
+
+    private static void WriteNetworkSeries(PrometheusTextWriter writer, List<(string Labels, IReadOnlyList<InterfaceStatistics> Interfaces)> containers)
+    {
+        void Series(string name, string help, Func<InterfaceStatistics, long> value)
+        {
+            writer.Header(name, "counter", help);
+            foreach (var (labels, interfaces) in containers)
+            {
+                foreach (var statistics in interfaces)
+                {
+                    writer.Sample(name, $"{labels},interface=\"{PrometheusTextWriter.Escape(statistics.Interface)}\"", value(statistics));
+                }
+            }
+        }
+
+        Series("container_network_receive_bytes_total", "Cumulative count of bytes received.", s => s.ReceiveBytes);
+        Series("container_network_receive_packets_total", "Cumulative count of packets received.", s => s.ReceivePackets);
+        Series("container_network_receive_errors_total", "Cumulative count of errors encountered while receiving.", s => s.ReceiveErrors);
+        Series("container_network_receive_packets_dropped_total", "Cumulative count of packets dropped while receiving.", s => s.ReceiveDropped);
+        Series("container_network_transmit_bytes_total", "Cumulative count of bytes transmitted.", s => s.TransmitBytes);
+        Series("container_network_transmit_packets_total", "Cumulative count of packets transmitted.", s => s.TransmitPackets);
+        Series("container_network_transmit_errors_total", "Cumulative count of errors encountered while transmitting.", s => s.TransmitErrors);
+        Series("container_network_transmit_packets_dropped_total", "Cumulative count of packets dropped while transmitting.", s => s.TransmitDropped);
     }
 
     private static string Labels(ContainerRecord record, AgentOptions options) =>

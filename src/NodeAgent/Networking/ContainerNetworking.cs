@@ -51,8 +51,7 @@ internal sealed class ContainerNetworking : IContainerNetworking, IDisposable
                 NetworkModeKind.Host => Record(request, null, null, null, []),
                 NetworkModeKind.None => await AttachIsolatedAsync(request, cancellationToken),
                 NetworkModeKind.Bridge => await AttachBridgeAsync(state, request, cancellationToken),
-                _ => throw new NetworkingException(
-                    $"network '{request.Mode.Name}' not found: this agent offers bridge, host and none"),
+                _ => throw NetworkNotFoundException.For(request.Mode.Name),
             };
             if (record.Mode != NetworkModeKind.Bridge)
             {

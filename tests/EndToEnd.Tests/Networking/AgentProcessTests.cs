@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Flotilla.TestSupport;
 using Flotilla.TestSupport.Agents;
 using Flotilla.TestSupport.Netns;
+using Flotilla.TestSupport.Processes;
 
 namespace Flotilla.EndToEnd.Tests.Networking;
 
@@ -47,5 +48,33 @@ public sealed class AgentProcessTests
 
         Assert.False(Directory.Exists(root), $"{root} outlived the agent");
         Assert.False(agent.IsRunning);
+    }
+
+    [Fact]
+    public async Task AnAgentInTheTestsOwnNamespace_GetsABridgeOfItsOwn_AndLeavesNoBridgeOrRulesBehind()
+    {
+        var nodeId = $"e2e-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
+        var agent = await AgentProcess.StartAsync(new() { NodeId = nodeId });
+        string bridge;
+        try
+        {
+            // The agent sets up its bridge and table when it starts; the production names never appear.
+            var info = await agent.DockerAsync("network", "inspect", "bridge", "--format", "{{index .Options \"com.docker.network.bridge.name\"}}");
+            Assert.True(info.Succeeded, info + agent.LogTail());
+            bridge = info.StandardOutput.Trim();
+            Assert.Matches("^flt[0-9a-f]{8}$", bridge);
+            Assert.True((await ProcessRunner.RunAsync("ip", ["link", "show", "dev", bridge])).Succeeded);
+        }
+        finally
+        {
+            await agent.DisposeAsync();
+        }
+
+        var link = await ProcessRunner.RunAsync("ip", ["link", "show", "dev", bridge]);
+        var table = await ProcessRunner.RunAsync("nft", ["list", "table", "ip", $"flotilla_{bridge}"]);
+        var forward = await ProcessRunner.RunCheckedAsync("iptables", ["-w", "-S", "FORWARD"]);
+        Assert.False(link.Succeeded, $"bridge {bridge} outlived the agent");
+        Assert.DoesNotContain(bridge, forward.StandardOutput, StringComparison.Ordinal);
+        Assert.False(table.Succeeded, $"table flotilla_{bridge} outlived the agent:\n{table.StandardOutput}");
     }
 }

@@ -31,6 +31,29 @@ internal static class AgentLeftovers
         }
     }
 
+    /// <summary>
+    /// Removes an agent's bridge, its nftables table (named after the bridge) and the iptables FORWARD rules it adds
+    /// where the policy is DROP (commented <c>flotilla &lt;bridge&gt;</c>) from the test's own namespace.
+    /// </summary>
+    public static async Task RemoveBridgeAsync(string bridge)
+    {
+        var table = "flotilla_" + new string([.. bridge.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_')]);
+        await ProcessRunner.RunAsync("nft", ["-f", "-"], $"add table ip {table}\ndelete table ip {table}\n");
+        foreach (var direction in new[] { "-i", "-o" })
+        {
+            string[] rule = ["FORWARD", direction, bridge, "-m", "comment", "--comment", $"flotilla {bridge}", "-j", "ACCEPT"];
+            while ((await ProcessRunner.RunAsync("iptables", ["-w", "-C", .. rule])).Succeeded)
+            {
+                await ProcessRunner.RunCheckedAsync("iptables", ["-w", "-D", .. rule]);
+            }
+        }
+
+        if ((await ProcessRunner.RunAsync("ip", ["link", "show", "dev", bridge])).Succeeded)
+        {
+            await ProcessRunner.RunAsync("ip", ["link", "delete", "dev", bridge]);
+        }
+    }
+
     private static async Task RemoveCgroupsAsync(string nodeId)
     {
         var hierarchies = Directory.Exists("/sys/fs/cgroup") ? Directory.GetDirectories("/sys/fs/cgroup") : [];

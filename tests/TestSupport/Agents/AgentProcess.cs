@@ -28,6 +28,7 @@ namespace Flotilla.TestSupport.Agents;
 /// </remarks>
 public sealed class AgentProcess : IAsyncDisposable
 {
+    private const string BridgeArgument = "--Networking:BridgeName=";
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(15);
     private readonly AgentProcessOptions _options;
     private readonly string _assemblyPath;
@@ -79,6 +80,10 @@ public sealed class AgentProcess : IAsyncDisposable
     public string RuntimePath => _options.RuntimePath ?? Environment.GetEnvironmentVariable("FLOTILLA_TEST_RUNTIME") ?? "runc";
 
     private string NetnsDirectory => Path.Combine("/run/flotilla/netns", NodeId);
+
+    /// <summary>The bridge the agent was told to use: the last <c>--Networking:BridgeName=</c> given.</summary>
+    private string BridgeName => DefaultNetworking(NodeId).Concat(_options.Arguments)
+        .Last(a => a.StartsWith(BridgeArgument, StringComparison.Ordinal))[BridgeArgument.Length..];
 
     /// <summary>Starts the agent and waits until it answers on its socket; throws with its log if it does not.</summary>
     public static async Task<AgentProcess> StartAsync(AgentProcessOptions options, CancellationToken cancellationToken = default)
@@ -208,6 +213,12 @@ public sealed class AgentProcess : IAsyncDisposable
 
         await StopAsync();
         await AgentLeftovers.RemoveAsync(RuntimePath, RuntimeRoot, NodeId, [Root, RuntimeRoot, NetnsDirectory]);
+        if (Host is null)
+        {
+            // A netns host takes the agent's bridge and rules with it; the test's own namespace keeps them, as a
+            // production host does across agent restarts, so they are removed here.
+            await AgentLeftovers.RemoveBridgeAsync(BridgeName);
+        }
     }
 
     /// <inheritdoc />
@@ -224,6 +235,7 @@ public sealed class AgentProcess : IAsyncDisposable
             $"--Agent:HttpPort={HttpPort.ToString(CultureInfo.InvariantCulture)}",
             $"--Runtime:Path={RuntimePath}",
             $"--Runtime:Root={RuntimeRoot}",
+            .. DefaultNetworking(NodeId),
             .. _options.Arguments,
         ];
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
@@ -313,6 +325,20 @@ public sealed class AgentProcess : IAsyncDisposable
         {
             // Best effort: AgentLeftovers removes what the agent could not.
         }
+    }
+
+    /// <summary>
+    /// A bridge and subnet of this agent's own, so no test ever makes <c>flotilla0</c> or 10.88/16 (the production
+    /// defaults), not even an agent run without a netns host. <see cref="AgentProcessOptions.Arguments"/> override them.
+    /// </summary>
+    private static string[] DefaultNetworking(string nodeId)
+    {
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(nodeId));
+        return
+        [
+            $"{BridgeArgument}flt{Convert.ToHexStringLower(hash)[..8]}",
+            $"--Networking:Subnet=10.{(64 + (hash[8] % 64)).ToString(CultureInfo.InvariantCulture)}.{hash[9].ToString(CultureInfo.InvariantCulture)}.0/24",
+        ];
     }
 
     private static int FreeTcpPort()

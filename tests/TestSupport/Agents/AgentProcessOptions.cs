@@ -13,7 +13,9 @@ public sealed record AgentProcessOptions
 
     /// <summary>
     /// More configuration, appended after the defaults so it overrides them: <c>--Networking:Subnet=10.77.1.0/24</c>,
-    /// <c>--Images:PlainHttpRegistries:0=198.18.4.1:5000</c>, <c>--ControlPlane:Address=...</c>.
+    /// <c>--Images:PlainHttpRegistries:0=198.18.4.1:5000</c>, <c>--ControlPlane:Address=...</c>. The defaults give
+    /// the agent its node id, directories, runtime, HTTP port, and a bridge (<c>flt&lt;8 hex&gt;</c>) and /24 subnet
+    /// of its own, never the production <c>flotilla0</c> and 10.88/16.
     /// </summary>
     public IReadOnlyList<string> Arguments { get; init; } = [];
 
