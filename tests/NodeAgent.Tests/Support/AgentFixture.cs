@@ -56,6 +56,12 @@ public sealed class AgentFixture : IAsyncDisposable
 
     public Uri HttpAddress => new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First(a => a.StartsWith("http://", StringComparison.Ordinal) && !a.StartsWith("http://unix:", StringComparison.Ordinal)).Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
 
+    /// <summary>
+    /// The runtime of agents that run on one runtime only (the link tests): <c>FLOTILLA_TEST_RUNTIME</c>
+    /// (<see cref="TestRuntimes.Runc"/> or <see cref="TestRuntimes.Flotilla"/>), runc by default.
+    /// </summary>
+    public static string RuntimePath => TestRuntimes.PathOf(Environment.GetEnvironmentVariable("FLOTILLA_TEST_RUNTIME") ?? TestRuntimes.Runc);
+
     /// <summary>Starts an agent driving <paramref name="runtime"/>; <paramref name="settings"/> adds configuration (<c>--Agent:LogMaxBytes=4096</c>).</summary>
     public static async Task<AgentFixture> StartAsync(string runtime, params string[] settings)
     {
