@@ -131,14 +131,20 @@ public sealed partial class ContainerEngine
 
         if (autoRemove)
         {
-            try
-            {
-                await RemoveAsync(entry.Context.Record.Id, force: false, CancellationToken.None);
-            }
-            catch (Exception error) when (error is IOException or RuntimeException or InvalidOperationException or KeyNotFoundException)
-            {
-                Log.ExitHandlingFailed(_logger, entry.Context.Record.Name, error.Message);
-            }
+            await RemoveQuietlyAsync(entry.Context.Record.Id);
+        }
+    }
+
+    /// <summary>Removes an auto-remove container after its run; failures are logged, not thrown.</summary>
+    private async Task RemoveQuietlyAsync(string id)
+    {
+        try
+        {
+            await RemoveAsync(id, force: false, CancellationToken.None);
+        }
+        catch (Exception error) when (error is IOException or RuntimeException or InvalidOperationException or KeyNotFoundException)
+        {
+            Log.ExitHandlingFailed(_logger, id, error.Message);
         }
     }
 

@@ -9,12 +9,16 @@ public sealed partial class ContainerEngine
     /// <summary>
     /// Re-adopts the containers of the state directory after an agent (re)start: running ones whose process
     /// is still alive keep running untouched; those that died meanwhile go through exit handling (and their
-    /// restart policy); exited ones keep their writable layer.
+    /// restart policy); exited ones keep their writable layer. As Docker does at daemon start, containers
+    /// with restart policy <c>always</c> that a user stopped are started again; <c>unless-stopped</c> ones are not.
     /// </summary>
     public async Task RecoverAsync(CancellationToken cancellationToken)
     {
+        // Before anything starts here: containers started during recovery must become this agent's children.
+        LinuxNative.BecomeChildSubreaper();
         Directory.CreateDirectory(_options.ContainersDirectory);
         var dead = new List<(ContainerEntry Entry, int Pid)>();
+        var stoppedAlways = new List<ContainerEntry>();
         foreach (var directory in Directory.EnumerateDirectories(_options.ContainersDirectory))
         {
             var paths = new ContainerPaths(directory);
@@ -73,6 +77,9 @@ public sealed partial class ContainerEngine
                 case ContainerState.Restarting:
                     ScheduleRestart(entry, TimeSpan.Zero, record.RestartCount);
                     break;
+                case ContainerState.Exited when record.Spec.RestartPolicy.Kind == RestartPolicyKind.Always:
+                    stoppedAlways.Add(entry);
+                    break;
             }
         }
 
@@ -80,6 +87,18 @@ public sealed partial class ContainerEngine
         {
             entry.ExitClaimedPid = pid;
             await HandleExitAsync(entry, pid, 255);
+        }
+
+        foreach (var entry in stoppedAlways)
+        {
+            try
+            {
+                await StartAsync(entry.Context.Record.Id, cancellationToken);
+            }
+            catch (Exception error) when (error is RuntimeException or IOException or InvalidOperationException or ArgumentException)
+            {
+                Log.RestartFailed(_logger, entry.Context.Record.Name, error.Message);
+            }
         }
     }
 }

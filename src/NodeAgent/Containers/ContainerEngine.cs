@@ -96,15 +96,26 @@ public sealed partial class ContainerEngine : IImageUsage
     {
         var entry = Find(reference);
         await entry.Gate.WaitAsync(cancellationToken);
+        var failed = false;
         try
         {
             var record = entry.Context.Record;
             ContainerLifecycle.EnsureCanMove(record.Name, record.State, ContainerState.Running, "start");
             await StartProcessAsync(entry, cancellationToken);
         }
+        catch (Exception error) when (error is RuntimeException or InvalidRunOptionsException or IOException)
+        {
+            failed = true;
+            throw;
+        }
         finally
         {
             entry.Gate.Release();
+            if (failed && entry.Context.Record.Spec.AutoRemove)
+            {
+                // As Docker does: a run --rm container that cannot start is removed (its client waits for that).
+                await RemoveQuietlyAsync(entry.Context.Record.Id);
+            }
         }
     }
 

@@ -159,15 +159,21 @@ public sealed class ContainerLogFile
             return;
         }
 
+        // Written by rename, so never torn; a damaged file (from an older agent) re-reads the raw files from
+        // their start rather than keeping the agent from starting.
         var parts = File.ReadAllText(OffsetsFile).Split(' ');
         for (var index = 0; index < _streams.Length && index < parts.Length; index++)
         {
-            _streams[index].Offset = long.Parse(parts[index], CultureInfo.InvariantCulture);
+            _streams[index].Offset = long.TryParse(parts[index], NumberStyles.None, CultureInfo.InvariantCulture, out var offset) ? offset : 0;
         }
     }
 
-    private void SaveOffsets() =>
-        File.WriteAllText(OffsetsFile, string.Join(' ', _streams.Select(s => s.Offset.ToString(CultureInfo.InvariantCulture))));
+    private void SaveOffsets()
+    {
+        var temporary = OffsetsFile + ".tmp";
+        File.WriteAllText(temporary, string.Join(' ', _streams.Select(s => s.Offset.ToString(CultureInfo.InvariantCulture))));
+        File.Move(temporary, OffsetsFile, overwrite: true);
+    }
 
     /// <summary>A growable byte buffer of encoded log lines.</summary>
     private sealed class ArrayBufferWriter

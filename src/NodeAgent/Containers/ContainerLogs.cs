@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Collections.Concurrent;
 using Flotilla.NodeAgent.State;
 using Microsoft.Extensions.Options;
@@ -75,89 +76,124 @@ public sealed class ContainerLogs(IOptions<AgentOptions> options, TimeProvider t
             && (request.Since is null || entry.Time >= request.Since)
             && (request.Until is null || entry.Time <= request.Until);
 
+        // The live file is held open while following: a rotation renames it, so the handle still reads
+        // every line written before the rotation, however far behind the follower is.
         var generation = file.Generation;
         var appended = file.Appended;
-        long position;
-        if (request.FromEnd)
+        var live = OpenLog(file.Path);
+        try
         {
-            position = File.Exists(file.Path) ? new FileInfo(file.Path).Length : 0;
-        }
-        else
-        {
-            var history = new List<LogEntry>();
-            position = 0;
-            foreach (var path in file.Files())
+            long position;
+            if (request.FromEnd)
             {
-                var end = ReadLines(path, 0, entry =>
+                position = live?.Length ?? 0;
+            }
+            else
+            {
+                var history = new List<LogEntry>();
+                position = 0;
+                foreach (var path in file.Files())
                 {
-                    if (Wanted(entry))
+                    if (path == file.Path)
                     {
-                        history.Add(entry);
+                        position = ReadLines(live, 0, Collect(history));
                     }
-                });
-                if (path == file.Path)
+                    else
+                    {
+                        using var rotated = OpenLog(path);
+                        ReadLines(rotated, 0, Collect(history));
+                    }
+                }
+
+                var skip = request.Tail is { } tail ? Math.Max(0, history.Count - tail) : 0;
+                foreach (var entry in history.Skip(skip))
                 {
-                    position = end;
+                    await sink(entry, cancellationToken);
                 }
             }
 
-            var skip = request.Tail is { } tail ? Math.Max(0, history.Count - tail) : 0;
-            foreach (var entry in history.Skip(skip))
-            {
-                await sink(entry, cancellationToken);
-            }
-        }
-
-        if (!request.Follow)
-        {
-            return;
-        }
-
-        var cancelled = Task.Delay(Timeout.Infinite, cancellationToken);
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            var exited = stopped.IsCompleted;
-            var pending = new List<LogEntry>();
-            position = ReadLines(file.Path, position, entry =>
-            {
-                if (Wanted(entry))
-                {
-                    pending.Add(entry);
-                }
-            });
-            if (file.Generation != generation)
-            {
-                // Rotated: the lines past our position moved to container.log.1; the live file starts over.
-                ReadLines(file.Path + ".1", position, entry => pending.Add(entry));
-                generation = file.Generation;
-                position = ReadLines(file.Path, 0, entry => pending.Add(entry));
-            }
-
-            foreach (var entry in pending)
-            {
-                await sink(entry, cancellationToken);
-            }
-
-            if (exited)
+            if (!request.Follow)
             {
                 return;
             }
 
-            await Task.WhenAny(appended, stopped, cancelled);
-            appended = file.Appended;
+            var cancelled = Task.Delay(Timeout.Infinite, cancellationToken);
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var exited = stopped.IsCompleted;
+                var current = file.Generation;
+                var pending = new List<LogEntry>();
+                if (live is null && current == generation)
+                {
+                    live = OpenLog(file.Path);
+                    if (live is not null && file.Generation != current)
+                    {
+                        live.Dispose(); // Opened the file of a newer generation: read it in order below.
+                        live = null;
+                    }
+                }
+
+                position = ReadLines(live, position, Collect(pending));
+                if (current != generation)
+                {
+                    // Rotated (current - generation times): a held file is complete; the generations after
+                    // it (or from the first, when none was held) are .N … .1, then a new live file starts.
+                    for (var index = current - generation - (live is null ? 0 : 1); index >= 1; index--)
+                    {
+                        using var rotated = OpenLog($"{file.Path}.{index.ToString(CultureInfo.InvariantCulture)}");
+                        ReadLines(rotated, 0, Collect(pending));
+                    }
+
+                    live?.Dispose();
+                    live = OpenLog(file.Path);
+                    generation = current;
+                    position = ReadLines(live, 0, Collect(pending));
+                }
+
+                foreach (var entry in pending)
+                {
+                    await sink(entry, cancellationToken);
+                }
+
+                if (exited)
+                {
+                    return;
+                }
+
+                await Task.WhenAny(appended, stopped, cancelled);
+                appended = file.Appended;
+            }
+        }
+        finally
+        {
+            live?.Dispose();
+        }
+
+        Action<LogEntry> Collect(List<LogEntry> into) => entry =>
+        {
+            if (Wanted(entry))
+            {
+                into.Add(entry);
+            }
+        };
+    }
+
+    private static FileStream? OpenLog(string path)
+    {
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
         }
     }
 
     /// <summary>Reads complete lines from <paramref name="offset"/>; returns the offset after the last complete line.</summary>
-    private static long ReadLines(string path, long offset, Action<LogEntry> onEntry)
+    private static long ReadLines(FileStream? stream, long offset, Action<LogEntry> onEntry)
     {
-        if (!File.Exists(path))
-        {
-            return offset;
-        }
-
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        if (stream.Length <= offset)
+        if (stream is null || stream.Length <= offset)
         {
             return offset;
         }

@@ -12,6 +12,7 @@ public sealed class ProcessHook : ContainerHook
         bundle.Args.AddRange(record.Args);
         bundle.Env.AddRange(record.Env);
         bundle.Cwd = string.IsNullOrEmpty(record.WorkingDir) ? "/" : record.WorkingDir;
+        CreateWorkingDirectory(context.Paths.Rootfs, bundle.Cwd);
         var (uid, gid) = ResolveUser(context.Paths.Rootfs, record.User);
         bundle.Uid = uid;
         bundle.Gid = gid;
@@ -56,6 +57,34 @@ public sealed class ProcessHook : ContainerHook
         }
 
         return (uid, gid ?? 0);
+    }
+
+    /// <summary>
+    /// Creates a missing working directory in the container's writable layer, as Docker does. It never
+    /// follows a symlink of the image (which may point anywhere on the host): a path through one is left
+    /// to the runtime, which resolves it inside the container.
+    /// </summary>
+    private static void CreateWorkingDirectory(string rootfs, string workingDir)
+    {
+        var current = rootfs;
+        foreach (var part in workingDir.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (part is "." or "..")
+            {
+                return;
+            }
+
+            current = Path.Combine(current, part);
+            if (new FileInfo(current).LinkTarget is not null || File.Exists(current))
+            {
+                return;
+            }
+
+            if (!Directory.Exists(current))
+            {
+                Directory.CreateDirectory(current);
+            }
+        }
     }
 
     private static string[]? FindEntry(string file, string name) =>

@@ -26,9 +26,13 @@ internal static class Query
             return null;
         }
 
-        if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
+        // The docker CLI sends seconds.nanoseconds; a double would round that to microseconds at best.
+        var parts = value.Split('.', 2);
+        if (long.TryParse(parts[0], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var seconds)
+            && (parts.Length == 1 || (parts[1].Length is > 0 and <= 9 && parts[1].All(char.IsAsciiDigit))))
         {
-            return DateTimeOffset.FromUnixTimeMilliseconds((long)(seconds * 1000));
+            var ticks = parts.Length == 1 ? 0 : long.Parse(parts[1].PadRight(9, '0'), CultureInfo.InvariantCulture) / 100;
+            return DateTimeOffset.FromUnixTimeSeconds(seconds).AddTicks(ticks);
         }
 
         return DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)

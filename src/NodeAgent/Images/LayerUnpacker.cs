@@ -53,7 +53,9 @@ internal sealed class LayerUnpacker
     {
         var file = new FileStream(blobPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         using var tar = new DigestingReadStream(LayerCompression.Decompress(file), maxBytes, $"layer {Path.GetFileName(blobPath)}");
-        using (var reader = new TarReader(tar, leaveOpen: true))
+        // TarReader reads 512-byte headers one at a time: buffered, each becomes a memory copy rather than
+        // a call through hashing and decompression.
+        using (var reader = new TarReader(new BufferedStream(tar, 1 << 16), leaveOpen: true))
         {
             try
             {

@@ -4,153 +4,138 @@ using Flotilla.NodeAgent.Tests.Support;
 
 namespace Flotilla.NodeAgent.Tests.Containers;
 
+/// <summary>Lifecycle, writable layer, process settings and run-option checks, once per OCI runtime.</summary>
 [Trait("Category", "Integration")]
-public sealed class ContainerLifecycleTests : IAsyncLifetime
+public abstract class ContainerLifecycleTests(string runtime) : AgentTests(runtime)
 {
-    private AgentFixture _agent = null!;
-
-    public async Task InitializeAsync() => _agent = await AgentFixture.StartAsync();
-
-    public async Task DisposeAsync() => await _agent.DisposeAsync();
-
-    private static ContainerSpec Spec(string name, params string[] command) =>
-        new() { Name = name, Image = RootfsImageStore.Reference, Command = command };
-
     [Fact]
     public async Task WritableLayer_SurvivesStopStart_IsPrivate_AndGoesWithRemove()
     {
-        var engine = _agent.Engine;
-        var writer = await engine.CreateAsync(Spec("writer", "sh", "-c", "echo data > /note; sleep 60"), CancellationToken.None);
-        var other = await engine.CreateAsync(Spec("other", "sleep", "60"), CancellationToken.None);
-        await engine.StartAsync("writer", CancellationToken.None);
-        await engine.StartAsync("other", CancellationToken.None);
-        await WaitForAsync(() => File.Exists(Path.Combine(engine.PathsOf(writer.Id).Upper, "note")));
+        var writer = await RunAsync(Spec("writer", "sh", "-c", "echo data > /note; echo ready; sleep 60"));
+        var other = await RunAsync(Spec("other", "sleep", "60"));
+        await WaitForAsync(() => File.Exists(Path.Combine(Engine.PathsOf(writer.Id).Upper, "note")), "writer's /note in its upper layer");
 
-        await engine.StopAsync("writer", TimeSpan.Zero, CancellationToken.None);
-        Assert.Equal(ContainerState.Exited, engine.Get("writer").State);
-        await engine.StartAsync("writer", CancellationToken.None);
+        await Engine.StopAsync("writer", TimeSpan.Zero, CancellationToken.None);
+        Assert.Equal(ContainerState.Exited, Engine.Get("writer").State);
+        await Engine.StartAsync("writer", CancellationToken.None);
         Assert.Equal("data\n", await ExecAsync("writer", "cat", "/note"));
         Assert.NotEqual(0, (await ExecWithCodeAsync("other", "cat", "/note")).ExitCode);
 
-        await engine.RemoveAsync("writer", force: true, CancellationToken.None);
-        Assert.False(Directory.Exists(engine.PathsOf(writer.Id).Directory));
-        Assert.Throws<ContainerNotFoundException>(() => engine.Get("writer"));
-        Assert.Equal(ContainerState.Running, engine.Get(other.Id).State);
+        // The image's layers are shared and read-only: nothing written reached them.
+        var image = Agent.Images.Find(AgentFixture.Image)!;
+        Assert.All(Agent.Images.GetLayerDirectories(image), layer => Assert.False(File.Exists(Path.Combine(layer, "note"))));
+
+        await Engine.RemoveAsync("writer", force: true, CancellationToken.None);
+        Assert.False(Directory.Exists(Engine.PathsOf(writer.Id).Directory));
+        Assert.Throws<ContainerNotFoundException>(() => Engine.Get("writer"));
+        Assert.Equal(ContainerState.Running, Engine.Get(other.Id).State);
+
+        await RunAsync(Spec("writer", "sleep", "60"));
+        Assert.NotEqual(0, (await ExecWithCodeAsync("writer", "cat", "/note")).ExitCode);
     }
 
     [Fact]
     public async Task InvalidTransitions_AreTypedErrorsThatSayWhatToDo()
     {
-        var engine = _agent.Engine;
-        await engine.CreateAsync(Spec("web1", "sleep", "60"), CancellationToken.None);
-        await engine.StartAsync("web1", CancellationToken.None);
+        await RunAsync(Spec("web1", "sleep", "60"));
 
-        var remove = await Assert.ThrowsAsync<InvalidContainerStateException>(() => engine.RemoveAsync("web1", force: false, CancellationToken.None));
+        var remove = await Assert.ThrowsAsync<InvalidContainerStateException>(() => Engine.RemoveAsync("web1", force: false, CancellationToken.None));
         Assert.Equal("container web1 is running: stop it first or use force", remove.Message);
-        await Assert.ThrowsAsync<InvalidContainerStateException>(() => engine.StartAsync("web1", CancellationToken.None));
-        Assert.Equal(ContainerState.Running, engine.Get("web1").State);
+        await Assert.ThrowsAsync<InvalidContainerStateException>(() => Engine.StartAsync("web1", CancellationToken.None));
+        Assert.Equal(ContainerState.Running, Engine.Get("web1").State);
     }
 
     [Fact]
-    public async Task Logs_KeepBothStreams_InOrder_WithTailAndExitCode()
+    public async Task UserWorkingDirectoryAndEnvironment_ReachTheProcess()
     {
-        var engine = _agent.Engine;
-        await engine.CreateAsync(Spec("talker", "sh", "-c", "echo one; sleep 0.3; echo two >&2; sleep 0.3; echo three; exit 3"), CancellationToken.None);
-        await engine.StartAsync("talker", CancellationToken.None);
-        Assert.Equal(3, await engine.WaitAsync("talker", null, CancellationToken.None));
+        var spec = Spec("who", "sh", "-c", "id -u; id -g; pwd; echo \"$GREETING|$HOSTNAME|$PATH\"") with
+        {
+            User = "nobody",
+            WorkingDir = "/srv/app",
+            Hostname = "box1",
+            Env = ["GREETING=hi", "PATH=/bin"],
+        };
+        await RunAsync(spec);
+        Assert.Equal(0, await Engine.WaitAsync("who", null, CancellationToken.None));
 
-        var all = await ReadLogsAsync("talker", new LogReadOptions());
-        Assert.Equal(["stdout:one", "stderr:two", "stdout:three"], all);
-        Assert.Equal(["stdout:three"], await ReadLogsAsync("talker", new LogReadOptions { Tail = 1 }));
-        Assert.Equal(["stderr:two"], await ReadLogsAsync("talker", new LogReadOptions { Stdout = false }));
-        Assert.Equal(ContainerState.Exited, engine.Get("talker").State);
-        Assert.Equal(3, engine.Get("talker").ExitCode);
+        var lines = await ReadLogsAsync("who", new LogReadOptions());
+        Assert.Equal(["stdout:65534", "stdout:65534", "stdout:/srv/app", "stdout:hi|box1|/bin"], lines);
+
+        var numeric = Spec("numeric", "sh", "-c", "id -u; id -g") with { User = "1234:4321" };
+        await RunAsync(numeric);
+        Assert.Equal(0, await Engine.WaitAsync("numeric", null, CancellationToken.None));
+        Assert.Equal(["stdout:1234", "stdout:4321"], await ReadLogsAsync("numeric", new LogReadOptions()));
+
+        await Engine.CreateAsync(Spec("ghost", "true") with { User = "nosuchuser" }, CancellationToken.None);
+        var error = await Assert.ThrowsAsync<InvalidRunOptionsException>(() => Engine.StartAsync("ghost", CancellationToken.None));
+        Assert.Contains("unable to find user nosuchuser", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task OnFailurePolicy_RestartsUpToItsLimit_ThenStaysExited()
+    public async Task ReadOnlyRootfs_RefusesWrites_ButVolumesAndTmpfsStayWritable()
     {
-        var engine = _agent.Engine;
-        await engine.CreateAsync(Spec("flaky", "sh", "-c", "echo run; exit 1") with { RestartPolicy = RestartPolicy.Parse("on-failure:2") }, CancellationToken.None);
-        await engine.StartAsync("flaky", CancellationToken.None);
-        await WaitForAsync(() => engine.Get("flaky") is { State: ContainerState.Exited, RestartCount: 2 }, TimeSpan.FromSeconds(20));
+        var spec = Spec("ro", "sleep", "60") with
+        {
+            ReadOnlyRootfs = true,
+            Mounts = [new MountSpec(MountKind.Volume, "scratch", "/data"), new MountSpec(MountKind.Tmpfs, "", "/run/tmp")],
+        };
+        var record = await RunAsync(spec);
 
-        Assert.Equal(3, (await ReadLogsAsync("flaky", new LogReadOptions())).Count);
-        Assert.Equal(1, engine.Get("flaky").ExitCode);
+        var (code, output) = await ExecWithCodeAsync("ro", "touch", "/file");
+        Assert.NotEqual(0, code);
+        Assert.Contains("Read-only file system", output, StringComparison.Ordinal);
+        await ExecAsync("ro", "sh", "-c", "echo v > /data/v && echo t > /run/tmp/t");
+        Assert.Equal("v\nt\n", await ExecAsync("ro", "cat", "/data/v", "/run/tmp/t"));
+        Assert.False(File.Exists(Path.Combine(Engine.PathsOf(record.Id).Upper, "file")));
+    }
+
+    [Fact]
+    public async Task Wait_ReturnsTheExitCode_ForNextExit_AndForAnExitedContainerAtOnce()
+    {
+        await Engine.CreateAsync(Spec("short", "sh", "-c", "sleep 0.5; exit 5"), CancellationToken.None);
+        var nextExit = Engine.WaitAsync("short", "next-exit", CancellationToken.None);
+        await Engine.StartAsync("short", CancellationToken.None);
+
+        Assert.Equal(5, await nextExit.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(5, await Engine.WaitAsync("short", null, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(1)));
+        var removed = Engine.WaitAsync("short", "removed", CancellationToken.None);
+        Assert.False(removed.IsCompleted);
+        await Engine.RemoveAsync("short", force: false, CancellationToken.None);
+        Assert.Equal(5, await removed.WaitAsync(TimeSpan.FromSeconds(10)));
     }
 
     [Fact]
     public async Task BadRunOptions_AreRejected_AndCreateNothing()
     {
-        var engine = _agent.Engine;
-        await engine.CreateAsync(Spec("taken", "true"), CancellationToken.None);
-        var before = Directory.GetDirectories(Path.Combine(_agent.StateDirectory, "containers")).Length;
+        await Engine.CreateAsync(Spec("taken", "true"), CancellationToken.None);
+        var before = Directory.GetDirectories(Path.Combine(Agent.StateDirectory, "containers")).Length;
 
-        await Assert.ThrowsAsync<InvalidRunOptionsException>(() => engine.CreateAsync(Spec("neg", "true") with { Memory = -1 }, CancellationToken.None));
+        await Assert.ThrowsAsync<InvalidRunOptionsException>(() => Engine.CreateAsync(Spec("neg", "true") with { Memory = -1 }, CancellationToken.None));
         Assert.Throws<InvalidRunOptionsException>(() => RestartPolicy.Parse("sometimes"));
-        await Assert.ThrowsAsync<NameConflictException>(() => engine.CreateAsync(Spec("taken", "true"), CancellationToken.None));
-        await Assert.ThrowsAsync<ImageNotFoundException>(() => engine.CreateAsync(Spec("noimage", "true") with { Image = "nothing:here" }, CancellationToken.None));
-        await Assert.ThrowsAsync<InvalidRunOptionsException>(() => engine.CreateAsync(Spec("badbind", "true") with { Mounts = [new MountSpec(MountKind.Bind, "/does/not/exist", "/data")] }, CancellationToken.None));
+        await Assert.ThrowsAsync<NameConflictException>(() => Engine.CreateAsync(Spec("taken", "true"), CancellationToken.None));
+        await Assert.ThrowsAsync<ImageNotFoundException>(() => Engine.CreateAsync(Spec("noimage", "true") with { Image = "nothing:here" }, CancellationToken.None));
+        await Assert.ThrowsAsync<InvalidRunOptionsException>(() => Engine.CreateAsync(Spec("badbind", "true") with { Mounts = [new MountSpec(MountKind.Bind, "/does/not/exist", "/data")] }, CancellationToken.None));
 
-        Assert.Single(engine.List());
-        Assert.Equal(before, Directory.GetDirectories(Path.Combine(_agent.StateDirectory, "containers")).Length);
+        Assert.Single(Engine.List());
+        Assert.Equal(before, Directory.GetDirectories(Path.Combine(Agent.StateDirectory, "containers")).Length);
+        Assert.Empty(Agent.Volumes.List());
     }
 
     [Fact]
     public async Task NamedVolume_OutlivesItsContainer()
     {
-        var engine = _agent.Engine;
         var volume = new MountSpec(MountKind.Volume, "keep", "/data");
-        await engine.CreateAsync(Spec("first", "sh", "-c", "echo kept > /data/file") with { Mounts = [volume] }, CancellationToken.None);
-        await engine.StartAsync("first", CancellationToken.None);
-        Assert.Equal(0, await engine.WaitAsync("first", null, CancellationToken.None));
-        await engine.RemoveAsync("first", force: false, CancellationToken.None);
+        await RunAsync(Spec("first", "sh", "-c", "echo kept > /data/file") with { Mounts = [volume] });
+        Assert.Equal(0, await Engine.WaitAsync("first", null, CancellationToken.None));
+        await Engine.RemoveAsync("first", force: false, CancellationToken.None);
 
-        await engine.CreateAsync(Spec("second", "cat", "/data/file") with { Mounts = [volume] }, CancellationToken.None);
-        await engine.StartAsync("second", CancellationToken.None);
-        Assert.Equal(0, await engine.WaitAsync("second", null, CancellationToken.None));
+        await RunAsync(Spec("second", "cat", "/data/file") with { Mounts = [volume] });
+        Assert.Equal(0, await Engine.WaitAsync("second", null, CancellationToken.None));
         Assert.Equal(["stdout:kept"], await ReadLogsAsync("second", new LogReadOptions()));
-        Assert.NotNull(_agent.Volumes.Find("keep"));
+        Assert.NotNull(Agent.Volumes.Find("keep"));
     }
 
-    private async Task<List<string>> ReadLogsAsync(string name, LogReadOptions options)
-    {
-        var lines = new List<string>();
-        var id = _agent.Engine.Get(name).Id;
-        await _agent.Engine.Logs.ReadAsync(id, options, Task.CompletedTask, (entry, _) =>
-        {
-            lines.Add($"{entry.Stream.ToString().ToLowerInvariant()}:{entry.Text.TrimEnd('\n')}");
-            return ValueTask.CompletedTask;
-        }, CancellationToken.None);
-        return lines;
-    }
+    public sealed class OnRunc() : ContainerLifecycleTests(TestRuntimes.Runc);
 
-    private async Task<string> ExecAsync(string container, params string[] command)
-    {
-        var (exitCode, output) = await ExecWithCodeAsync(container, command);
-        Assert.Equal(0, exitCode);
-        return output;
-    }
-
-    private async Task<(int ExitCode, string Output)> ExecWithCodeAsync(string container, params string[] command)
-    {
-        var session = _agent.Exec.Create(container, command, [], null, null, false, true, true);
-        var output = new System.Text.StringBuilder();
-        var exitCode = await _agent.Exec.RunAsync(session.Id, null, (_, bytes, _) =>
-        {
-            output.Append(System.Text.Encoding.UTF8.GetString(bytes.Span));
-            return ValueTask.CompletedTask;
-        }, CancellationToken.None);
-        return (exitCode, output.ToString());
-    }
-
-    private static async Task WaitForAsync(Func<bool> condition, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the condition did not become true in time");
-            await Task.Delay(50);
-        }
-    }
+    public sealed class OnFlotillaRuntime() : ContainerLifecycleTests(TestRuntimes.Flotilla);
 }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Flotilla.NodeAgent.Containers;
 using Flotilla.NodeAgent.Images;
 using Flotilla.NodeAgent.Volumes;
+using Flotilla.TestSupport.Images;
 using Flotilla.TestSupport.Processes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -11,60 +12,92 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Flotilla.NodeAgent.Tests.Support;
 
 /// <summary>
-/// A real agent in this process: its own state directory, socket, runtime root and cgroup parent, driving
-/// the runtime named by <c>FLOTILLA_TEST_RUNTIME</c> (runc by default). Removes every container it made.
+/// A real agent in this process: its own state directory, socket, runtime root and cgroup parent, the real
+/// image store holding <see cref="Image"/> (loaded from an OCI layout of <see cref="TestImages.Busybox"/>),
+/// driving the OCI runtime the test names. Removes every container it made and all its files.
 /// </summary>
 public sealed class AgentFixture : IAsyncDisposable
 {
+    /// <summary>The busybox image every agent starts with.</summary>
+    public const string Image = "busybox:1.0";
+
     private readonly WebApplication _app;
 
-    private AgentFixture(WebApplication app, string root, string nodeId)
+    private AgentFixture(WebApplication app, string root, string nodeId, string runtime)
     {
         _app = app;
         Root = root;
         NodeId = nodeId;
+        Runtime = runtime;
     }
 
     public string Root { get; }
 
     public string NodeId { get; }
 
-    public string RuntimeRoot => Path.Combine("/run", $"flotilla-test-{NodeId[5..]}");
+    /// <summary><see cref="TestRuntimes.Runc"/> or <see cref="TestRuntimes.Flotilla"/>.</summary>
+    public string Runtime { get; }
+
+    public string RuntimeRoot => RuntimeRootOf(NodeId);
 
     public string SocketPath => Path.Combine(Root, "agent.sock");
 
     public string StateDirectory => Path.Combine(Root, "state");
 
+    public IServiceProvider Services => _app.Services;
+
     public ContainerEngine Engine => _app.Services.GetRequiredService<ContainerEngine>();
+
+    public IImageStore Images => _app.Services.GetRequiredService<IImageStore>();
 
     public VolumeStore Volumes => _app.Services.GetRequiredService<VolumeStore>();
 
     public ExecSessions Exec => _app.Services.GetRequiredService<ExecSessions>();
 
-    public Uri HttpAddress => new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First(a => a.StartsWith("http://", StringComparison.Ordinal)).Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+    public Uri HttpAddress => new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First(a => a.StartsWith("http://", StringComparison.Ordinal) && !a.StartsWith("http://unix:", StringComparison.Ordinal)).Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
 
-    public static string RuntimePath => Environment.GetEnvironmentVariable("FLOTILLA_TEST_RUNTIME") ?? "runc";
+    /// <summary>
+    /// The runtime of agents that run on one runtime only (the link tests): <c>FLOTILLA_TEST_RUNTIME</c>
+    /// (<see cref="TestRuntimes.Runc"/> or <see cref="TestRuntimes.Flotilla"/>), runc by default.
+    /// </summary>
+    public static string RuntimePath => TestRuntimes.PathOf(Environment.GetEnvironmentVariable("FLOTILLA_TEST_RUNTIME") ?? TestRuntimes.Runc);
 
-    public static async Task<AgentFixture> StartAsync()
+    /// <summary>Starts an agent driving <paramref name="runtime"/>; <paramref name="settings"/> adds configuration (<c>--Agent:LogMaxBytes=4096</c>).</summary>
+    public static async Task<AgentFixture> StartAsync(string runtime, params string[] settings)
     {
+        var runtimePath = TestRuntimes.PathOf(runtime);
         var suffix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
         var root = Path.Combine("/tmp", $"flotilla-agent-test-{suffix}");
         Directory.CreateDirectory(root);
-        var images = await RootfsImageStore.CreateAsync(Path.Combine(root, "busybox"));
         var nodeId = $"test-{suffix}";
+        var state = Path.Combine(root, "state");
         var app = AgentApp.Build(
             [
-                $"--Agent:StateDirectory={Path.Combine(root, "state")}",
+                $"--Agent:StateDirectory={state}",
                 $"--Agent:SocketPath={Path.Combine(root, "agent.sock")}",
                 "--Agent:HttpPort=0",
                 $"--Agent:NodeId={nodeId}",
-                $"--Runtime:Path={RuntimePath}",
-                $"--Runtime:Root={Path.Combine("/run", $"flotilla-test-{suffix}")}",
+                $"--Runtime:Path={runtimePath}",
+                $"--Runtime:Root={RuntimeRootOf(nodeId)}",
                 "--Logging:LogLevel:Default=Warning",
+                .. settings,
             ],
-            builder => builder.Services.AddSingleton<IImageStore>(images));
-        await app.StartAsync();
-        return new AgentFixture(app, root, nodeId);
+            builder => builder.Services.AddImages(options => options.StateDirectory = state));
+        var agent = new AgentFixture(app, root, nodeId, runtime);
+        try
+        {
+            await app.StartAsync();
+            var layout = Path.Combine(root, "layout");
+            await TestImages.Busybox.WriteOciLayoutAsync(layout, Image);
+            await agent.Images.LoadAsync(layout, CancellationToken.None);
+            Directory.Delete(layout, recursive: true);
+            return agent;
+        }
+        catch
+        {
+            await agent.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Runs the real docker CLI against this agent's socket.</summary>
@@ -87,24 +120,13 @@ public sealed class AgentFixture : IAsyncDisposable
 
         await _app.StopAsync();
         await _app.DisposeAsync();
-        foreach (var hierarchy in Directory.Exists("/sys/fs/cgroup") ? Directory.GetDirectories("/sys/fs/cgroup") : [])
-        {
-            var parent = Path.Combine(hierarchy, "flotilla", NodeId);
-            if (Directory.Exists(parent))
-            {
-                foreach (var child in Directory.GetDirectories(parent))
-                {
-                    Directory.Delete(child);
-                }
-
-                Directory.Delete(parent);
-            }
-        }
-
+        CgroupCleanup.RemoveNode(NodeId);
         Directory.Delete(Root, recursive: true);
         if (Directory.Exists(RuntimeRoot))
         {
             Directory.Delete(RuntimeRoot, recursive: true);
         }
     }
+
+    private static string RuntimeRootOf(string nodeId) => Path.Combine("/run", $"flotilla-{nodeId}");
 }
