@@ -11,10 +11,11 @@ packages=(
   busybox-static    # the source of every test and demo image
   skopeo            # cross-checks image layouts against a second implementation
   iproute2 iptables # netns hosts, bridges, published ports
+  nftables          # the agent's published-port and masquerade rules (nft)
   conntrack         # drops a removed container's connection-tracking entries
   wrk hyperfine     # benchmarks
   nginx-light       # gateway benchmark reference
-  zstd jq curl ca-certificates
+  zstd jq curl ca-certificates bc
 )
 
 missing=()
