@@ -32,12 +32,10 @@ public sealed class RouteConvergenceTests
         var removed = new List<double>();
         for (var cycle = 0; cycle < cycles; cycle++)
         {
-            await cluster.Api.ScaleAsync(web, 3);
             var up = await ObserveAsync(cluster, web, 3);
             added.AddRange(up.Added);
             Assert.Equal(2, up.Added.Count);
 
-            await cluster.Api.ScaleAsync(web, 1);
             var down = await ObserveAsync(cluster, web, 1);
             removed.AddRange(down.Removed);
             Assert.Equal(2, down.Removed.Count);
@@ -59,14 +57,15 @@ public sealed class RouteConvergenceTests
     }
 
     /// <summary>
-    /// Polls the control plane and the gateway side by side until the gateway serves exactly the replicas
+    /// Scales the workload to <paramref name="count"/>, then polls the control plane and the gateway side by side until the gateway serves exactly the replicas
     /// the control plane shows Running and Healthy, <paramref name="count"/> of them. For each replica that
     /// appeared (or disappeared) in the control plane, the delay until the gateway followed.
     /// </summary>
     private static async Task<(List<double> Added, List<double> Removed)> ObserveAsync(GatewayCluster cluster, string workload, int count)
     {
-        var clock = Stopwatch.StartNew();
         var initial = (await cluster.Gateway.AvailableDestinationsAsync(workload)).ToHashSet(StringComparer.Ordinal);
+        await cluster.Api.ScaleAsync(workload, count);
+        var clock = Stopwatch.StartNew();
         var healthySince = new Dictionary<string, double>(StringComparer.Ordinal);
         var goneSince = new Dictionary<string, double>(StringComparer.Ordinal);
         var routedSince = new Dictionary<string, double>(StringComparer.Ordinal);
