@@ -137,6 +137,7 @@ echo "RESULT nginx_p99_ms=$n_p99"
 # Route convergence: a real route feed server publishes a change, the gateway's first answer from
 # the new replica ends the sample (100 replica swaps after 3 warm-up ones). Gateway side only: the control plane's own
 # time from "replica healthy" to "table published" adds to it end to end.
+# bench/route-convergence.sh measures it end to end (control plane, agents and gateway as processes).
 if [[ $CONVERGENCE == 1 ]]; then
   echo "bench: measuring route convergence (tests/Gateway.Tests, RouteConvergenceTests)" >&2
   GATEWAY_CONVERGENCE_RESULTS="$work/convergence.txt" dotnet test tests/Gateway.Tests/Gateway.Tests.csproj -c Release \

@@ -72,6 +72,9 @@ public sealed partial class WorkloadGrain(
         await state.WriteStateAsync();
         await GrainFactory.GetGrain<IWorkloadIndexGrain>(0).Add(Name);
         await PlacePendingAsync();
+
+        // The route exists from the start (the gateway answers 503 until a replica is healthy, not 404).
+        PushRoute(RouteOf());
         return new(WorkloadOutcome.Created, View());
     }
 
@@ -120,6 +123,9 @@ public sealed partial class WorkloadGrain(
         await state.WriteStateAsync();
         await PlacePendingAsync();
         await ReleaseAsync(old);
+
+        // The released replicas leave the gateway now, not when the first new replica reports.
+        PushRoute(RouteOf());
         Touch();
         return new(WorkloadOutcome.Updated, View());
     }

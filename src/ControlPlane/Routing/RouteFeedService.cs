@@ -15,6 +15,9 @@ public sealed class RouteFeedService(IGrainFactory grains) : RouteFeed.RouteFeed
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(responseStream);
+        // Headers at once: a gateway that already holds the current version gets no table, and must still
+        // see that its subscription is open.
+        await context.WriteResponseHeadersAsync([]);
         var table = grains.GetGrain<IRouteTableGrain>(0);
         var current = await table.Get();
         var known = request.KnownVersion;

@@ -23,7 +23,7 @@ internal sealed class RouteFeedClient(
     private readonly RouteTableFile? _file = gatewayOptions.Value.RouteTableFile.Length > 0 ? new RouteTableFile(gatewayOptions.Value.RouteTableFile) : null;
     private volatile bool _connected;
 
-    /// <summary>True while a subscription is open and has delivered at least one table.</summary>
+    /// <summary>True while a subscription is open (the control plane answered it).</summary>
     public bool Connected => _connected;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -39,6 +39,11 @@ internal sealed class RouteFeedClient(
                 ConnectTimeout = TimeSpan.FromSeconds(5),
                 EnableMultipleHttp2Connections = true,
             },
+
+            // The channel's own reconnect backoff (120 s at most by default) would otherwise outlast ours:
+            // after a long outage every subscription failed fast for minutes although the control plane was back.
+            InitialReconnectBackoff = _options.ReconnectMinDelay,
+            MaxReconnectBackoff = _options.ReconnectMaxDelay,
         });
         var client = new RouteFeed.RouteFeedClient(channel);
         var headers = new Metadata { { "authorization", "Bearer " + _options.Token } };
@@ -54,6 +59,11 @@ internal sealed class RouteFeedClient(
                     new WatchRoutesRequest { GatewayId = _options.EffectiveGatewayId, KnownVersion = knownVersion },
                     headers,
                     cancellationToken: stoppingToken);
+
+                // The control plane answers with headers at once and sends a table only when ours is stale (after
+                // its restart it usually is not): an open subscription is a connected one.
+                await call.ResponseHeadersAsync.WaitAsync(stoppingToken);
+                _connected = true;
                 await foreach (var table in call.ResponseStream.ReadAllAsync(stoppingToken))
                 {
                     _connected = true;
