@@ -11,6 +11,7 @@
 # per container ≤ 1024 KB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib/registry.sh
 repo=$(pwd)
 count=${1:-50}
 export DOCKER_API_VERSION=1.41 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -51,21 +52,8 @@ echo "agent-memory: building the agent (Release)" >&2
 dotnet publish src/NodeAgent/NodeAgent.csproj -c Release -o "$work/agent" -nologo -v:q >/dev/null
 
 echo "agent-memory: starting docker-registry and pushing a busybox image" >&2
-mkdir -p "$work/registry" "$work/ctx"
-cat >"$work/registry.yml" <<YML
-version: 0.1
-log: { level: info, formatter: text }
-storage: { filesystem: { rootdirectory: $work/registry } }
-http: { addr: 127.0.0.1:0 }
-YML
-/usr/bin/docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
-registry_pid=$!
-for _ in $(seq 1 100); do
-  address=$(grep -oE 'listening on 127\.0\.0\.1:[0-9]+' "$work/registry.log" | head -1 | awk '{print $3}') || true
-  [[ -n "${address:-}" ]] && break
-  sleep 0.1
-done
-[[ -n "${address:-}" ]] || { echo "agent-memory: registry did not start" >&2; cat "$work/registry.log" >&2; exit 1; }
+mkdir -p "$work/ctx"
+start_registry "$work" agent-memory
 image="$address/flotilla-bench/memory:$suffix"
 cp /bin/busybox "$work/ctx/busybox"
 printf 'FROM scratch\nCOPY busybox /bin/busybox\nCMD ["/bin/busybox", "sleep", "3600"]\n' >"$work/ctx/Dockerfile"

@@ -17,6 +17,7 @@
 # Usage: bench/container-run.sh [ROUNDS]   (root; default 30). Prints RESULT lines.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib/registry.sh
 rounds=${1:-30}
 export DOCKER_API_VERSION=1.41 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
@@ -61,20 +62,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "container-run: starting docker-registry" >&2
-cat >"$work/registry.yml" <<EOF
-version: 0.1
-log: { level: info, formatter: text }
-storage: { filesystem: { rootdirectory: $work/registry } }
-http: { addr: 127.0.0.1:0 }
-EOF
-/usr/bin/docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
-registry_pid=$!
-for _ in $(seq 1 100); do
-  address=$(grep -oE 'listening on 127\.0\.0\.1:[0-9]+' "$work/registry.log" | head -1 | awk '{print $3}') || true
-  [[ -n "${address:-}" ]] && break
-  sleep 0.1
-done
-[[ -n "${address:-}" ]] || { echo "container-run: registry did not start" >&2; cat "$work/registry.log" >&2; exit 1; }
+start_registry "$work" container-run
 image="$address/flotilla-bench/busybox:$suffix"
 
 echo "container-run: building a busybox image (Debian's busybox-static, one layer)" >&2

@@ -13,6 +13,7 @@
 # Usage: bench/pull.sh [RUNS]   (default 5). Prints RESULT lines; ratio_vs_docker = median ratio (≤ 1.0 is the target).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib/registry.sh
 repo=$(pwd)
 runs=${1:-5}
 export DOCKER_API_VERSION=1.41 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -28,21 +29,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "bench: starting docker-registry" >&2
-mkdir -p "$work/registry"
-cat >"$work/registry.yml" <<EOF
-version: 0.1
-log: { level: info, formatter: text }
-storage: { filesystem: { rootdirectory: $work/registry } }
-http: { addr: 127.0.0.1:0 }
-EOF
-/usr/bin/docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
-registry_pid=$!
-for _ in $(seq 1 100); do
-  address=$(grep -oE 'listening on 127\.0\.0\.1:[0-9]+' "$work/registry.log" | head -1 | awk '{print $3}') || true
-  [[ -n "${address:-}" ]] && break
-  sleep 0.1
-done
-[[ -n "${address:-}" ]] || { echo "bench: registry did not start" >&2; cat "$work/registry.log" >&2; exit 1; }
+start_registry "$work" bench
 image="$address/flotilla-bench/pull:$tag"
 
 echo "bench: building a 6-layer image (busybox-static + 5 layers of mixed files, ~100 MiB unpacked)" >&2
