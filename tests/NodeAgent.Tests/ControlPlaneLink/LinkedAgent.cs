@@ -9,6 +9,7 @@ using Flotilla.NodeAgent.Tests.Support;
 using Flotilla.TestSupport.Netns;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Flotilla.NodeAgent.Tests.ControlPlaneLink;
@@ -81,6 +82,12 @@ internal sealed class LinkedAgent : IAsyncDisposable
         {
             if (_app is not null)
             {
+                // The link would put back what is removed below: stop its session and reconciler first.
+                foreach (var link in _app.Services.GetServices<IHostedService>().Where(s => s is AllocationReconciler or ControlPlaneLinkService))
+                {
+                    await link.StopAsync(CancellationToken.None);
+                }
+
                 foreach (var container in Engine.List())
                 {
                     try
