@@ -24,7 +24,15 @@ public sealed class ContainerNetworkHook(IContainerNetworking networking) : Cont
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(bundle);
         // Attaching again is a no-op for an attached container and heals one whose network state was lost.
-        var attachment = networking.Find(context.Record.Id) ?? await AttachAsync(context, cancellationToken);
+        var attachment = networking.Find(context.Record.Id);
+        if (attachment?.NetworkNamespacePath is { } path && !NamespaceOperations.IsMounted(path))
+        {
+            // The namespace is gone (a host reboot clears /run; a cleanup may unmount it): attach afresh.
+            await networking.DetachAsync(context.Record.Id, cancellationToken);
+            attachment = null;
+        }
+
+        attachment ??= await AttachAsync(context, cancellationToken);
         bundle.HostNetwork = attachment.NetworkNamespacePath is null;
         bundle.NetworkNamespacePath = attachment.NetworkNamespacePath;
         bundle.Hostname = context.Record.Hostname;

@@ -39,6 +39,19 @@ internal sealed class NamespaceOperations(NetworkCommands commands, NetworkingOp
         return path;
     }
 
+    /// <summary>
+    /// Whether <paramref name="path"/> still holds a network namespace (an nsfs mount in this mount namespace).
+    /// A host reboot empties /run, and a cleanup may unmount it: the file then names nothing to join.
+    /// </summary>
+    public static bool IsMounted(string path) =>
+        File.ReadLines("/proc/self/mountinfo").Any(line =>
+        {
+            var fields = line.Split(' ');
+            var separator = Array.IndexOf(fields, "-");
+            return fields.Length > 4 && separator > 0 && separator + 1 < fields.Length
+                && fields[4] == path && fields[separator + 1] == "nsfs";
+        });
+
     /// <summary>Unmounts and deletes a namespace file; absent or unmounted is fine.</summary>
     public static async Task RemoveNamespaceAsync(string path, CancellationToken cancellationToken)
     {

@@ -59,6 +59,31 @@ public sealed class ContainerNetworkHookTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Start_AfterTheNamespaceWentAway_AttachesAfresh()
+    {
+        var hook = new ContainerNetworkHook(_agent.Networking);
+        var context = Context("00112233445566778899aabbccddeeff", "rebooted", "default");
+        await hook.CreateAsync(context, CancellationToken.None);
+        var path = _agent.Networking.Find(context.Record.Id)!.NetworkNamespacePath!;
+
+        // What a host reboot (or scripts/down.sh) does to the namespace the attachment still names.
+        var unmounted = await Shell.RunAsync("umount", path);
+        Assert.True(unmounted.ExitCode == 0, unmounted.Error);
+        Assert.False(NamespaceOperations.IsMounted(path));
+
+        var bundle = new OciBundleSpec();
+        await hook.BeforeStartAsync(context, bundle, CancellationToken.None);
+
+        var attachment = _agent.Networking.Find(context.Record.Id)!;
+        Assert.Equal(path, bundle.NetworkNamespacePath);
+        Assert.True(NamespaceOperations.IsMounted(path));
+        var addresses = await Shell.RunAsync("nsenter", $"--net={path}", "ip", "-4", "-o", "addr", "show", "eth0");
+        Assert.Contains(attachment.IpAddress!, addresses.Output, StringComparison.Ordinal);
+
+        await hook.RemoveAsync(context, CancellationToken.None);
+    }
+
+    [Fact]
     public async Task HostContainer_SharesTheHostNetwork()
     {
         var hook = new ContainerNetworkHook(_agent.Networking);
