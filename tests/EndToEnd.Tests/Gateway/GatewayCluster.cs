@@ -141,10 +141,9 @@ internal sealed class GatewayCluster : IAsyncDisposable
         var registry = await RegistryFixture.StartAsync();
         _owned.Add(registry);
         await TestImages.Httpd.PushAsync(registry.Address, "httpd", "1.0");
-        var registryPort = int.Parse(registry.Address.Split(':')[1], CultureInfo.InvariantCulture);
-        var relay = TcpRelay.Start(IPAddress.Parse(hosts.GatewayAddress), new IPEndPoint(IPAddress.Loopback, registryPort));
+        var relay = TcpForwarder.Start(hosts.GatewayAddress, registry.Address);
         _owned.Add(relay);
-        Registry = $"{hosts.GatewayAddress}:{relay.Endpoint.Port.ToString(CultureInfo.InvariantCulture)}";
+        Registry = relay.Address;
         ControlPlane = await ControlPlaneProcess.StartAsync();
         _owned.Add(ControlPlane);
         Api = new SchedulingApi(ControlPlane.RestPort, ControlPlaneProcess.ApiToken);

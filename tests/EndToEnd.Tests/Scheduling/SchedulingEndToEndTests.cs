@@ -31,9 +31,8 @@ public sealed class SchedulingEndToEndTests
         await using var hosts = await NetnsHosts.CreateAsync(2);
         await using var registry = await RegistryFixture.StartAsync();
         await TestImages.Httpd.PushAsync(registry.Address, "httpd", "1.0");
-        var registryPort = int.Parse(registry.Address.Split(':')[1], CultureInfo.InvariantCulture);
-        await using var relay = TcpRelay.Start(IPAddress.Parse(hosts.GatewayAddress), new IPEndPoint(IPAddress.Loopback, registryPort));
-        var hostsRegistry = $"{hosts.GatewayAddress}:{relay.Endpoint.Port.ToString(CultureInfo.InvariantCulture)}";
+        await using var relay = TcpForwarder.Start(hosts.GatewayAddress, registry.Address);
+        var hostsRegistry = relay.Address;
         await using var controlPlane = await ControlPlaneProcess.StartAsync();
         using var api = new SchedulingApi(controlPlane.RestPort, ControlPlaneProcess.ApiToken);
         var agents = new List<AgentProcess>();
