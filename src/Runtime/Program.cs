@@ -1,13 +1,7 @@
 using Flotilla.Runtime;
 using Flotilla.Runtime.Cli;
-using Flotilla.Runtime.Launch;
 
 StageClock.Mark("main");
-if (args.Length >= 1 && args[0] == "init")
-{
-    return InitStage.Run(args);
-}
-
 try
 {
     var parsed = Arguments.Parse(args);

@@ -72,23 +72,33 @@ internal static unsafe class ContainerCommands
         store.Reserve(id);
         Cgroups? cgroups = null;
         LaunchedInit? init = null;
+        var fifoFd = -1;
         try
         {
-            string? fifo = null;
             if (withFifo)
             {
-                fifo = store.FifoPath(id);
+                // The process waits for start by reading it; only root can write to it (start).
+                var fifo = store.FifoPath(id);
                 if (Libc.Mkfifo(fifo, 0x180) != 0)
                 {
                     throw RuntimeException.FromErrno($"creating {fifo}", Libc.Errno);
                 }
-                File.SetUnixFileMode(fifo, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite);
+                fifoFd = Libc.Open(fifo, Libc.O_RDWR | Libc.O_CLOEXEC, 0);
+                if (fifoFd < 0)
+                {
+                    throw RuntimeException.FromErrno($"opening {fifo}", Libc.Errno);
+                }
             }
             cgroups = Cgroups.Create(Cgroups.Normalize(loaded.Spec.Linux!.CgroupsPath, id), loaded.Spec.Linux.Resources, loaded.Spec.Linux.Devices);
             StageClock.Mark("cgroups created");
-            init = ContainerLauncher.Launch(loaded, cgroups, fifo);
-            StageClock.Mark("init cloned, joined and planned");
-            ContainerLauncher.AwaitInit(init, waitForExec: !withFifo);
+            init = ContainerLauncher.Launch(loaded, cgroups, fifoFd);
+            if (fifoFd >= 0)
+            {
+                // The child has its own copy: with ours closed, the fifo has a reader only while it lives.
+                Libc.Close(fifoFd);
+                fifoFd = -1;
+            }
+            ContainerLauncher.AwaitInit(init);
             StageClock.Mark("container set up");
             var startTime = StateStore.ReadStat(init.Pid)?.StartTime
                 ?? throw new RuntimeException("the container's process exited during creation");
@@ -109,6 +119,10 @@ internal static unsafe class ContainerCommands
         }
         catch
         {
+            if (fifoFd >= 0)
+            {
+                Libc.Close(fifoFd);
+            }
             if (init is not null)
             {
                 _ = Libc.Kill(init.Pid, Sys.SIGKILL);
@@ -205,30 +219,22 @@ internal static unsafe class ContainerCommands
             throw new RuntimeException($"cannot start container {id} in state {status.ToString().ToLowerInvariant()}; only a created container can be started");
         }
         var fifoPath = store.FifoPath(id);
-        var fd = Libc.Open(fifoPath, Libc.O_RDONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
+        // The process holds the fifo open and blocks reading it: one byte lets it exec. With no reader
+        // left (the process died), opening for writing fails with ENXIO.
+        var fd = Libc.Open(fifoPath, Libc.O_WRONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
         if (fd < 0)
         {
-            throw RuntimeException.FromErrno($"opening {fifoPath}", Libc.Errno);
+            var errno = Libc.Errno;
+            throw errno == Libc.ENXIO
+                ? new RuntimeException($"container {id}: its init process exited before start")
+                : RuntimeException.FromErrno($"opening {fifoPath}", errno);
         }
         try
         {
-            // The init stage opens the fifo for writing as soon as a reader exists and writes one byte.
-            var poll = new Libc.PollFd { Fd = fd, Events = Libc.POLLIN };
-            while (true)
+            byte go = (byte)'0';
+            if (Libc.Write(fd, &go, 1) != 1)
             {
-                var ready = Libc.Poll(&poll, 1, 100);
-                if (ready > 0 && (poll.Revents & Libc.POLLIN) != 0)
-                {
-                    byte b;
-                    if (Libc.Read(fd, &b, 1) == 1)
-                    {
-                        break;
-                    }
-                }
-                if (!StateStore.IsAlive(state.Pid, state.PidStartTime))
-                {
-                    throw new RuntimeException($"container {id}: its init process exited before start");
-                }
+                throw RuntimeException.FromErrno($"writing {fifoPath}", Libc.Errno);
             }
         }
         finally

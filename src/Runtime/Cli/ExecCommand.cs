@@ -43,19 +43,25 @@ internal static unsafe class ExecCommand
         var process = processFile ?? spec.Process ?? throw new RuntimeException("config.json: process is required");
         var root = $"/proc/{state.Pid}/root";
         var user = ParseUser(args.Flag("user")) ?? process.User ?? new UserSpec();
-        var env = MergeEnv(process.Env ?? [], args.All("env"));
-        env = UserProcess.WithHome(env, user.Uid, root);
         var cwd = args.Flag("cwd") ?? process.Cwd ?? "/";
-        CheckCwd(root, cwd);
-        var executable = UserProcess.Resolve(command[0], env, root);
+        IReadOnlyList<string> env;
+        string executable;
+        using (var rootPath = new RootPath(root))
+        {
+            env = UserProcess.WithHome(MergeEnv(process.Env ?? [], args.All("env")), user.Uid, rootPath);
+            CheckCwd(rootPath, cwd);
+            executable = UserProcess.Resolve(command[0], env, rootPath);
+        }
 
-        var native = new List<nint>();
         var opened = new List<int>();
         int[] sockets = [-1, -1];
+        var trampoline = -1;
+        using var builder = new ChildProgramBuilder();
         try
         {
-            var program = (ChildProgram*)ContainerLauncher.Alloc(native, sizeof(ChildProgram));
-            *program = default;
+            trampoline = ExecTrampoline.Create();
+            builder.SetProcess(process, user, spec.Linux?.Seccomp, executable, cwd, command, env, trampoline, waitForStart: false);
+            var program = builder.Finish();
             var pidNamespaceFd = -1;
             foreach (var ns in spec.Linux?.Namespaces ?? [])
             {
@@ -89,7 +95,6 @@ internal static unsafe class ExecCommand
                     throw RuntimeException.FromErrno("socketpair", Libc.Errno);
                 }
             }
-            Prepare(program, native, process, user, spec.Linux?.Seccomp, executable, cwd, command, env);
             program->SyncFd = sockets[1];
             using var cgroupJoin = Cgroups.Open(state.CgroupPaths).OpenJoin();
             program->SetCgroups(cgroupJoin);
@@ -101,10 +106,10 @@ internal static unsafe class ExecCommand
             sockets[0] = -1;
             try
             {
-                SetRlimits(pid, process.Rlimits);
+                ContainerLauncher.SetRlimits(pid, process.Rlimits);
                 channel.Send(SyncMessage.Go);
                 // The child reports only failures; the socket closing on exec means the command started.
-                ContainerLauncher.AwaitInit(new LaunchedInit(pid, channel), waitForExec: true, endMeansExec: true);
+                ContainerLauncher.AwaitInit(new LaunchedInit(pid, channel, builder.Descriptions));
             }
             catch (RuntimeException) when (Reaped(pid))
             {
@@ -126,7 +131,10 @@ internal static unsafe class ExecCommand
             {
                 Libc.Close(fd);
             }
-            InitStage.FreeAll(native);
+            if (trampoline >= 0)
+            {
+                Libc.Close(trampoline);
+            }
         }
     }
 
@@ -149,82 +157,12 @@ internal static unsafe class ExecCommand
         return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f);
     }
 
-    private static void Prepare(ChildProgram* p, List<nint> native, ProcessSpec process, UserSpec user, SeccompSpec? seccomp,
-        string executable, string cwd, IReadOnlyList<string> argv, IReadOnlyList<string> env)
-    {
-        p->Direct = 1;
-        p->ExecFd = -1;
-        p->Path = ContainerLauncher.Utf8(native, executable);
-        p->Cwd = ContainerLauncher.Utf8(native, cwd);
-        p->Argv = ContainerLauncher.StringArray(native, argv);
-        p->Envp = ContainerLauncher.StringArray(native, env);
-        p->EmptyPath = ContainerLauncher.Utf8(native, "");
-        p->Umask = user.Umask ?? 0x12;
-        p->Uid = (uint)user.Uid;
-        p->Gid = (uint)user.Gid;
-        var groups = user.AdditionalGids ?? [];
-        p->GroupCount = groups.Count;
-        p->Groups = (uint*)ContainerLauncher.Alloc(native, Math.Max(1, groups.Count) * sizeof(uint));
-        for (var i = 0; i < groups.Count; i++)
-        {
-            p->Groups[i] = (uint)groups[i];
-        }
-        var caps = process.Capabilities;
-        var effective = Capabilities.Mask(caps?.Effective);
-        var permitted = Capabilities.Mask(caps?.Permitted);
-        var inheritable = Capabilities.Mask(caps?.Inheritable);
-        p->Bounding = Capabilities.Mask(caps?.Bounding);
-        p->Ambient = Capabilities.Mask(caps?.Ambient) & permitted & inheritable;
-        p->LastCap = Capabilities.LastCap();
-        p->CapHeader[0] = 0x20080522;
-        p->CapData[0] = (uint)effective;
-        p->CapData[1] = (uint)permitted;
-        p->CapData[2] = (uint)inheritable;
-        p->CapData[3] = (uint)(effective >> 32);
-        p->CapData[4] = (uint)(permitted >> 32);
-        p->CapData[5] = (uint)(inheritable >> 32);
-        p->NoNewPrivileges = process.NoNewPrivileges ? 1 : 0;
-        if (seccomp is not null)
-        {
-            var instructions = SeccompCompiler.Compile(seccomp);
-            var filter = (ulong*)ContainerLauncher.Alloc(native, instructions.Count * 8);
-            for (var i = 0; i < instructions.Count; i++)
-            {
-                var insn = instructions[i];
-                filter[i] = insn.Code | ((ulong)insn.Jt << 16) | ((ulong)insn.Jf << 24) | ((ulong)insn.K << 32);
-            }
-            var fprog = (byte*)ContainerLauncher.Alloc(native, 16);
-            *(ushort*)fprog = (ushort)instructions.Count;
-            *(ulong**)(fprog + 8) = filter;
-            p->SeccompProgram = fprog;
-            foreach (var flag in seccomp.Flags ?? [])
-            {
-                p->SeccompFlags |= flag switch { "SECCOMP_FILTER_FLAG_LOG" => 2u, "SECCOMP_FILTER_FLAG_SPEC_ALLOW" => 4u, _ => 0u };
-            }
-        }
-    }
-
-    private static void SetRlimits(int pid, IReadOnlyList<RlimitSpec>? rlimits)
-    {
-        var limits = stackalloc ulong[2];
-        foreach (var rlimit in rlimits ?? [])
-        {
-            limits[0] = rlimit.Soft;
-            limits[1] = rlimit.Hard;
-            if (Libc.Syscall(302 /* prlimit64 */, pid, Rlimits.Number(rlimit.Type)!.Value, (long)limits, 0, 0, 0) != 0)
-            {
-                throw RuntimeException.FromErrno($"setting {rlimit.Type}", Libc.Errno);
-            }
-        }
-    }
-
-    private static void CheckCwd(string root, string cwd)
+    private static void CheckCwd(RootPath rootPath, string cwd)
     {
         if (!cwd.StartsWith('/'))
         {
             throw new RuntimeException($"exec: --cwd {cwd} must be absolute");
         }
-        using var rootPath = new RootPath(root);
         if (rootPath.ClimbsOutOfRoot(cwd))
         {
             throw new RuntimeException($"exec: cwd {cwd} leads outside the container's root filesystem; refusing it");

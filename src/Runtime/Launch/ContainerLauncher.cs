@@ -7,22 +7,24 @@ using Flotilla.Runtime.Spec;
 
 namespace Flotilla.Runtime.Launch;
 
-/// <summary>A container's init process, started and being set up, with the channel to talk to it.</summary>
-internal sealed record LaunchedInit(int Pid, SyncChannel Channel);
+/// <summary>A container's first process, cloned and being set up, with the channel it reports failures on.</summary>
+internal sealed record LaunchedInit(int Pid, SyncChannel Channel, IReadOnlyList<OpDescription> Ops);
 
 /// <summary>
-/// Starts a container's init: clone3 with the new namespaces (joined ones are entered by the parent
-/// thread before the clone, or by the child for user and mount) into the container's cgroup2 directory,
-/// id maps while the child waits, the child moves itself into the v1 hierarchies, then the init stage
-/// takes over from a read-only bind mount or a sealed copy of this binary.
+/// Starts a container's process: the whole setup (root filesystem, credentials, seccomp) is compiled into
+/// a <see cref="ChildProgram"/> first; then clone3 with the new namespaces (joined ones are entered by the
+/// parent thread before the clone, or by the child for user and mount) into the container's cgroup2
+/// directory, id maps, rlimits and oom_score_adj while the child waits, and the child runs the program
+/// and becomes the process through the <see cref="ExecTrampoline"/>. No second runtime ever starts.
 /// </summary>
 internal static unsafe class ContainerLauncher
 {
-    private const int AfUnix = 1, SockStream = 1, SockCloexec = 0x80000, FSetfd = 2;
+    private const int AfUnix = 1, SockStream = 1, SockCloexec = 0x80000;
 
-    public static LaunchedInit Launch(LoadedSpec loaded, Cgroups cgroups, string? fifoPath)
+    public static LaunchedInit Launch(LoadedSpec loaded, Cgroups cgroups, int fifoFd)
     {
         var spec = loaded.Spec;
+        var process = spec.Process!;
         var namespaces = spec.Linux!.Namespaces ?? [];
         var userNs = namespaces.FirstOrDefault(n => n.Type == "user");
         var joinUser = userNs is { Path.Length: > 0 };
@@ -58,10 +60,29 @@ internal static unsafe class ContainerLauncher
 
         var opened = new List<int>();
         int[] sockets = [-1, -1];
-        var execFd = -1;
-        var native = new List<nint>();
+        var trampoline = -1;
+        using var builder = new ChildProgramBuilder();
         try
         {
+            // Everything that reads the bundle or can refuse the config happens before any process exists.
+            var user = process.User ?? new UserSpec();
+            var cwd = process.Cwd ?? "/";
+            var mounts = (spec.Mounts ?? []).Select(m => "/" + m.Destination!.Trim('/')).ToList();
+            bool UnderMount(string path) => mounts.Any(m => path.StartsWith(m + "/", StringComparison.Ordinal));
+            string executable;
+            IReadOnlyList<string> env;
+            using (var root = new RootPath(loaded.Rootfs))
+            {
+                env = UserProcess.WithHome(process.Env ?? [], user.Uid, root);
+                executable = UserProcess.Resolve(process.Args![0], env, root, UnderMount);
+            }
+            RootfsPlan.Compile(builder, loaded, userNs is not null, cgroups.MountPoints(), cwd);
+            trampoline = ExecTrampoline.Create();
+            builder.SetProcess(process, user, spec.Linux.Seccomp, executable, cwd, process.Args!, env, trampoline, waitForStart: fifoFd >= 0);
+            var program = builder.Finish();
+            program->FifoFd = fifoFd;
+            Cli.StageClock.Mark("program compiled");
+
             var pidNamespaceFd = -1;
             foreach (var (path, type) in parentJoins)
             {
@@ -76,12 +97,13 @@ internal static unsafe class ContainerLauncher
                     throw RuntimeException.FromErrno($"joining namespace {path}", Libc.Errno);
                 }
             }
-            var program = (ChildProgram*)Alloc(native, sizeof(ChildProgram));
-            *program = default;
             foreach (var (path, type) in childJoins)
             {
-                var fd = OpenNamespace(path, opened);
-                program->SetnsFds[program->SetnsCount] = fd;
+                if (program->SetnsCount == ChildProgram.MaxSetns)
+                {
+                    throw new RuntimeException("config.json: linux.namespaces: too many namespaces to join");
+                }
+                program->SetnsFds[program->SetnsCount] = OpenNamespace(path, opened);
                 program->SetnsTypes[program->SetnsCount] = (int)type;
                 program->SetnsCount++;
             }
@@ -92,23 +114,6 @@ internal static unsafe class ContainerLauncher
                     throw RuntimeException.FromErrno("socketpair", Libc.Errno);
                 }
             }
-            // The child's end must survive the exec into the init stage.
-            _ = Libc.Fcntl(sockets[1], FSetfd, 0);
-            if ((newFlags & Sys.CLONE_NEWNS) != 0)
-            {
-                // A new mount namespace: a read-only bind of our binary there costs three mounts,
-                // where a sealed copy costs a copy of the whole binary per start.
-                var self = Environment.ProcessPath ?? throw new RuntimeException("cannot tell where the runtime binary is");
-                program->SelfPath = Utf8(native, self);
-                program->Slash = Utf8(native, "/");
-                // The binary's own bind mount is exec'd by the init stage, so noexec is never carried over to it.
-                program->SelfMountFlags = RootfsBuilder.LockedFlags(self) & ~Sys.MS_NOEXEC;
-            }
-            else
-            {
-                execFd = SealedBinary.Create();
-            }
-            Cli.StageClock.Mark("binary protected");
 
             using var cgroupJoin = cgroups.OpenJoin();
             program->SetCgroups(cgroupJoin);
@@ -120,12 +125,8 @@ internal static unsafe class ContainerLauncher
                 program->UnshareCgroup = 1;
             }
             program->SyncFd = sockets[1];
-            program->ExecFd = execFd;
             program->BecomeRoot = newUser || joinUser ? 1 : 0;
             program->UnshareFlags = joinUser ? (long)newFlags : 0;
-            program->EmptyPath = Utf8(native, "");
-            program->Argv = StringArray(native, ["flotilla-runtime", "init", sockets[1].ToString(CultureInfo.InvariantCulture)]);
-            program->Envp = StringArray(native, Cli.StageClock.Enabled ? ["FLOTILLA_RUNTIME_TRACE=1"] : []);
 
             var pid = Clone(program, cloneFlags, pidNamespaceFd, cgroupJoin.V2DirFd);
             Cli.StageClock.Mark("cloned");
@@ -140,18 +141,13 @@ internal static unsafe class ContainerLauncher
                     WriteMap(pid, "uid_map", spec.Linux.UidMappings!);
                     WriteMap(pid, "gid_map", spec.Linux.GidMappings!);
                 }
+                SetRlimits(pid, process.Rlimits);
+                if (process.OomScoreAdj is { } oomScoreAdj)
+                {
+                    File.WriteAllText($"/proc/{pid}/oom_score_adj", oomScoreAdj.ToString(CultureInfo.InvariantCulture));
+                }
                 channel.Send(SyncMessage.Go);
                 Cli.StageClock.Mark("go sent");
-                var plan = new InitPlan
-                {
-                    Spec = spec,
-                    SpecJson = loaded.Json,
-                    Rootfs = loaded.Rootfs,
-                    FifoPath = fifoPath,
-                    InUserNamespace = userNs is not null,
-                    CgroupMounts = cgroups.MountPoints(),
-                };
-                channel.Send(SyncMessage.Plan, plan.Serialize());
             }
             catch
             {
@@ -160,7 +156,7 @@ internal static unsafe class ContainerLauncher
                 channel.Dispose();
                 throw;
             }
-            return new LaunchedInit(pid, channel);
+            return new LaunchedInit(pid, channel, builder.Descriptions);
         }
         finally
         {
@@ -172,48 +168,43 @@ internal static unsafe class ContainerLauncher
             {
                 Libc.Close(fd);
             }
-            if (execFd >= 0)
+            if (trampoline >= 0)
             {
-                Libc.Close(execFd);
-            }
-            foreach (var p in native)
-            {
-                Marshal.FreeHGlobal(p);
+                Libc.Close(trampoline);
             }
         }
     }
 
-    /// <summary>Reads frames until the init stage is ready (create) or has exec'd (run); throws its error.</summary>
-    public static void AwaitInit(LaunchedInit init, bool waitForExec, bool endMeansExec = false)
+    /// <summary>
+    /// Waits until the child has exec'd (its end of the socket closes on exec) and throws the error it
+    /// reported instead, if any.
+    /// </summary>
+    public static void AwaitInit(LaunchedInit init)
     {
-        var sawExec = endMeansExec;
-        while (true)
+        var frame = init.Channel.Receive();
+        if (frame is null)
         {
-            var frame = init.Channel.Receive();
-            if (frame is null)
+            return;
+        }
+        var (kind, payload) = frame.Value;
+        if (kind == SyncMessage.ChildError && payload.Length == 8)
+        {
+            throw ChildProgramBuilder.Error(init.Ops, BitConverter.ToInt32(payload, 0), BitConverter.ToInt32(payload, 4));
+        }
+        throw new RuntimeException($"sync channel: unexpected frame '{(char)kind}'");
+    }
+
+    /// <summary>process.rlimits, set on the waiting child from outside (prlimit), so it needs no step of its own.</summary>
+    internal static void SetRlimits(int pid, IReadOnlyList<RlimitSpec>? rlimits)
+    {
+        var limits = stackalloc ulong[2];
+        foreach (var rlimit in rlimits ?? [])
+        {
+            limits[0] = rlimit.Soft;
+            limits[1] = rlimit.Hard;
+            if (Libc.Syscall(302 /* prlimit64 */, pid, Rlimits.Number(rlimit.Type)!.Value, (long)limits, 0, 0, 0) != 0)
             {
-                if (sawExec)
-                {
-                    return;
-                }
-                throw new RuntimeException("the container's init process exited before the container was set up");
-            }
-            var (kind, payload) = frame.Value;
-            switch (kind)
-            {
-                case SyncMessage.Ready when !waitForExec:
-                    return;
-                case SyncMessage.Exec:
-                    sawExec = true;
-                    break;
-                case SyncMessage.Error:
-                    throw new RuntimeException(Encoding.UTF8.GetString(payload));
-                case SyncMessage.ChildError when payload.Length == 8:
-                    var step = BitConverter.ToInt32(payload, 0);
-                    var errno = BitConverter.ToInt32(payload, 4);
-                    throw RuntimeException.FromErrno(ChildProgram.Describe(step), errno);
-                default:
-                    throw new RuntimeException($"sync channel: unexpected frame '{(char)kind}'");
+                throw RuntimeException.FromErrno($"setting {rlimit.Type}", Libc.Errno);
             }
         }
     }
@@ -335,32 +326,5 @@ internal static unsafe class ContainerLauncher
         {
             Libc.Close(fd);
         }
-    }
-
-    internal static void* Alloc(List<nint> native, int size)
-    {
-        var p = Marshal.AllocHGlobal(size);
-        native.Add(p);
-        return (void*)p;
-    }
-
-    internal static byte* Utf8(List<nint> native, string s)
-    {
-        var bytes = Encoding.UTF8.GetBytes(s);
-        var p = (byte*)Alloc(native, bytes.Length + 1);
-        bytes.CopyTo(new Span<byte>(p, bytes.Length));
-        p[bytes.Length] = 0;
-        return p;
-    }
-
-    public static byte** StringArray(List<nint> native, IReadOnlyList<string> items)
-    {
-        var array = (byte**)Alloc(native, (items.Count + 1) * sizeof(nint));
-        for (var i = 0; i < items.Count; i++)
-        {
-            array[i] = Utf8(native, items[i]);
-        }
-        array[items.Count] = null;
-        return array;
     }
 }

@@ -1,23 +1,14 @@
 using System.Buffers.Binary;
-using System.Text;
 using Flotilla.Runtime.Native;
 
 namespace Flotilla.Runtime.Launch;
 
-/// <summary>Kinds of frame exchanged between the runtime and its init stage.</summary>
+/// <summary>Kinds of frame exchanged between the runtime and the child it cloned.</summary>
 internal enum SyncMessage : byte
 {
-    /// <summary>Parent → child: the process is in its cgroup and its id maps are written.</summary>
+    /// <summary>Parent → child: the process is in its cgroup and its id maps, rlimits and oom score are set.</summary>
     Go = (byte)'G',
-    /// <summary>Parent → init: the JSON <see cref="InitPlan"/>.</summary>
-    Plan = (byte)'P',
-    /// <summary>Init → parent: the container is set up and waits on its exec fifo.</summary>
-    Ready = (byte)'R',
-    /// <summary>Init → parent: about to exec the user process (the socket closes on exec).</summary>
-    Exec = (byte)'X',
-    /// <summary>Init → parent: a UTF-8 error message.</summary>
-    Error = (byte)'E',
-    /// <summary>Cloned child → parent: a failed step and errno (8 bytes), written with raw syscalls.</summary>
+    /// <summary>Child → parent: a failed step and errno (8 bytes), written with raw syscalls. Success sends nothing: the socket closes on exec.</summary>
     ChildError = (byte)'C',
 }
 
@@ -34,8 +25,6 @@ internal sealed unsafe class SyncChannel(int fd) : IDisposable
         payload.CopyTo(frame.AsSpan(5));
         WriteAll(frame);
     }
-
-    public void SendError(string message) => Send(SyncMessage.Error, Encoding.UTF8.GetBytes(message));
 
     /// <summary>Reads one frame; null on end of stream (the peer exec'd or died).</summary>
     public (SyncMessage Kind, byte[] Payload)? Receive()

@@ -16,11 +16,11 @@ internal sealed class Cgroups
     public IReadOnlyList<string> Paths => _dirs.Select(d => d.Dir).ToList();
 
     /// <summary>What a container's cgroup mount shows: the v1 hierarchies, or the v2 tree on a v2-only host (as runc).</summary>
-    public IReadOnlyList<Launch.CgroupMountPoint> MountPoints()
+    public IReadOnlyList<CgroupMountPoint> MountPoints()
     {
         var pureV2 = _dirs.All(d => d.Hierarchy.IsV2);
         return _dirs.Where(d => pureV2 || !d.Hierarchy.IsV2)
-            .Select(d => new Launch.CgroupMountPoint(d.Hierarchy.Name, d.Dir, d.Hierarchy.IsV2)).ToList();
+            .Select(d => new CgroupMountPoint(d.Hierarchy.Name, d.Dir, d.Hierarchy.IsV2)).ToList();
     }
 
     public static string Normalize(string? cgroupsPath, string id)

@@ -17,7 +17,7 @@ internal static unsafe partial class Libc
     public const int AT_FDCWD = -100, AT_EMPTY_PATH = 0x1000, AT_SYMLINK_NOFOLLOW = 0x100;
 
     public const int EINTR = 4, ENOENT = 2, EEXIST = 17, ENOTDIR = 20, EINVAL = 22, ESRCH = 3, EBUSY = 16,
-        ECHILD = 10, EPERM = 1, EXDEV = 18, ELOOP = 40, EAGAIN = 11, ENOSYS = 38;
+        ECHILD = 10, EPERM = 1, EBADF = 9, ENXIO = 6, EXDEV = 18, ELOOP = 40, EAGAIN = 11, ENOSYS = 38;
 
     public static int Errno => Marshal.GetLastSystemError();
 

@@ -6,7 +6,17 @@ internal static class Sys
     public const long Read = 0, Write = 1, Close = 3, Ioctl = 16, Getpid = 39, Exit = 60, Kill = 62, Setgroups = 116,
         Setresuid = 117, Setresgid = 119, Capset = 126, Prctl = 157, PivotRoot = 155, Unshare = 272,
         Setns = 308, Execveat = 322, Seccomp = 317, Memfd = 319, ExitGroup = 231, Clone3 = 435, CloseRange = 436,
-        Openat2 = 437, Dup3 = 292;
+        Openat2 = 437, Dup3 = 292, Open = 2, Umask = 95, Chdir = 80, Fchdir = 81, Mount = 165, Umount2 = 166,
+        Sethostname = 170, Setdomainname = 171, Openat = 257, Mkdirat = 258, Mknodat = 259, Fchownat = 260,
+        Symlinkat = 266, OpenTree = 428, MoveMount = 429, MountSetattr = 442;
+
+    public const long OPEN_TREE_CLONE = 1, AT_RECURSIVE = 0x8000, AT_EMPTY_PATH = 0x1000, AT_FDCWD = -100,
+        MOVE_MOUNT_F_EMPTY_PATH = 4, MOVE_MOUNT_T_EMPTY_PATH = 0x40;
+
+    /// <summary>mount_setattr(2) attributes (struct mount_attr.attr_set / attr_clr).</summary>
+    public const ulong MOUNT_ATTR_RDONLY = 1, MOUNT_ATTR_NOSUID = 2, MOUNT_ATTR_NODEV = 4, MOUNT_ATTR_NOEXEC = 8,
+        MOUNT_ATTR__ATIME = 0x70, MOUNT_ATTR_NOATIME = 0x10, MOUNT_ATTR_STRICTATIME = 0x20, MOUNT_ATTR_NODIRATIME = 0x80,
+        MOUNT_ATTR_NOSYMFOLLOW = 0x200000;
 
     public const ulong CLONE_NEWTIME = 0x80, CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_FILES = 0x400,
         CLONE_PIDFD = 0x1000, CLONE_PARENT = 0x8000, CLONE_NEWNS = 0x20000, CLONE_NEWCGROUP = 0x02000000,

@@ -1,8 +1,7 @@
 namespace Flotilla.Runtime.Spec;
 
 /// <summary>A bundle's config.json, parsed and validated, with its paths made absolute.</summary>
-/// <param name="Json">config.json as read, handed to the init stage unchanged.</param>
-internal sealed record LoadedSpec(RuntimeSpec Spec, string Bundle, string Rootfs, byte[] Json);
+internal sealed record LoadedSpec(RuntimeSpec Spec, string Bundle, string Rootfs);
 
 internal static class SpecLoader
 {
@@ -22,7 +21,7 @@ internal static class SpecLoader
         var spec = Parse(json, configPath);
         var rootfs = ResolveRootfs(bundleDir, spec.Root?.Path);
         SpecValidator.Validate(spec);
-        return new LoadedSpec(spec, bundleDir, rootfs, json);
+        return new LoadedSpec(spec, bundleDir, rootfs);
     }
 
     public static RuntimeSpec Parse(ReadOnlyMemory<byte> json, string source) =>

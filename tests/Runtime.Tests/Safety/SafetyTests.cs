@@ -10,7 +10,7 @@ public sealed class SafetyTests
     [Fact]
     public async Task RuntimeBinary_IsNotReachableThroughProcSelfExe()
     {
-        // CVE-2019-5736: while the container's init runs our code, its /proc/<pid>/exe must not be the
+        // CVE-2019-5736: while a created container waits for start, its /proc/<pid>/exe must not be the
         // host binary (a container process could reopen it for writing once we exit).
         await using var bundle = await TestBundle.CreateAsync();
         bundle.Save();
@@ -20,27 +20,43 @@ public sealed class SafetyTests
         Assert.Equal(0, (await cli.RunAsync("create", "--bundle", bundle.Dir, "--pid-file", pidFile, id)).ExitCode);
         var pid = File.ReadAllText(pidFile).Trim();
 
-        // /proc/<pid>/exe resolves through a read-only bind mount of the binary that exists only in the
-        // container's mount namespace (detached from it at pivot_root), so even after we exit nothing in
-        // the container can reopen it for writing.
+        // It is the exec trampoline: a sealed memfd, which nothing can write to or reach by a host path.
         Assert.ThrowsAny<IOException>(() => new FileStream($"/proc/{pid}/exe", FileMode.Open, FileAccess.Write).Dispose());
         var binary = Path.GetFullPath(RuntimeBinaries.Flotilla);
-        Assert.True(IsOnReadOnlyMount($"/proc/{pid}/exe"), "the init's executable is on a writable mount");
-        Assert.False(IsOnReadOnlyMount(binary), "the test expects the host binary on a writable mount");
-        Assert.NotEqual(binary, new FileInfo($"/proc/{pid}/exe").LinkTarget); // detached: no host path leads to it
+        var target = new FileInfo($"/proc/{pid}/exe").LinkTarget;
+        Assert.NotEqual(binary, target);
+        Assert.StartsWith("/memfd:", target, StringComparison.Ordinal);
+        Assert.True(IsWriteSealed($"/proc/{pid}/exe"), "the trampoline's memfd is not sealed against writes");
         Assert.DoesNotContain(binary, File.ReadAllText("/proc/self/mountinfo"), StringComparison.Ordinal);
         // The binary on the host stays writable for its owner: only the container's view is sealed.
         Assert.True(new FileInfo(RuntimeBinaries.Flotilla).Length > 0);
     }
 
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "statvfs", SetLastError = true)]
-    private static extern unsafe int StatVfs([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string path, byte* buffer);
-
-    private static unsafe bool IsOnReadOnlyMount(string path)
+    [Fact]
+    public async Task ProgramWithProcSelfExeAsInterpreter_NeverRunsTheRuntime()
     {
-        var buffer = stackalloc byte[128];
-        Assert.Equal(0, StatVfs(path, buffer));
-        return (*(ulong*)(buffer + 72) & 1) != 0; // f_flag & ST_RDONLY
+        // The CVE-2019-5736 exploit: an image whose program is "#!/proc/self/exe". Exec'd from a copy of
+        // the runtime, the kernel would run the runtime's host binary (here: print its version).
+        await using var bundle = await TestBundle.CreateAsync();
+        File.WriteAllText(Path.Combine(bundle.Rootfs, "evil"), "#!/proc/self/exe --version\n");
+        File.SetUnixFileMode(Path.Combine(bundle.Rootfs, "evil"), (UnixFileMode)0x1ed);
+        bundle.SetArgs("/evil");
+
+        var result = await bundle.RunAsync(RuntimeKind.Flotilla);
+
+        Assert.DoesNotContain("version", result.Stdout, StringComparison.Ordinal);
+        Assert.Equal(127, result.ExitCode);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static extern int Fcntl(int fd, int command, int argument);
+
+    private static bool IsWriteSealed(string path)
+    {
+        using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
+        var seals = Fcntl((int)file.DangerousGetHandle(), 1034 /* F_GET_SEALS */, 0);
+        Assert.True(seals >= 0, "F_GET_SEALS failed");
+        return (seals & 8 /* F_SEAL_WRITE */) != 0;
     }
 
     [Fact]
