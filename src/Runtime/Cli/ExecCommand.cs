@@ -96,6 +96,7 @@ internal static unsafe class ExecCommand
                 }
             }
             program->SyncFd = sockets[1];
+            program->WaitForGo = 1; // rlimits are set from here (prlimit) first
             using var cgroupJoin = Cgroups.Open(state.CgroupPaths).OpenJoin();
             program->SetCgroups(cgroupJoin);
 

@@ -21,6 +21,9 @@ internal unsafe struct ChildProgram
     public const int FirstOpStep = 1000;
 
     public int SyncFd;
+
+    /// <summary>Non-zero: wait for the parent's <see cref="SyncMessage.Go"/> first (it writes the user namespace's id maps).</summary>
+    public int WaitForGo;
     public int BecomeRoot;
     public int SetnsCount;
     public fixed int SetnsFds[MaxSetns];
@@ -120,7 +123,7 @@ internal unsafe struct ChildProgram
         // Until it execs, this process is a copy of the runtime: nothing but root may open its /proc files.
         Libc.RawSyscall(Sys.Prctl, Sys.PR_SET_DUMPABLE, 0, 0, 0, 0, 0);
         var header = stackalloc byte[5];
-        var got = 0L;
+        var got = p->WaitForGo != 0 ? 0L : 5L;
         while (got < 5)
         {
             var n = Libc.RawSyscall(Sys.Read, p->SyncFd, (long)(header + got), 5 - got, 0, 0, 0);

@@ -76,7 +76,19 @@ internal static unsafe class ContainerLauncher
                 env = UserProcess.WithHome(process.Env ?? [], user.Uid, root);
                 executable = UserProcess.Resolve(process.Args![0], env, root, UnderMount);
             }
+            // In a user namespace the parent sets rlimits and the oom score (the child could not write its
+            // own /proc files) and the id maps, and the child waits for that; otherwise it needs nobody.
+            var waitForGo = userNs is not null;
+            if (!waitForGo)
+            {
+                SetOomScore(builder, process);
+            }
             RootfsPlan.Compile(builder, loaded, userNs is not null, cgroups.MountPoints(), cwd);
+            if (!waitForGo)
+            {
+                // Last, so a low RLIMIT_NOFILE cannot starve the ops that open descriptors.
+                SetRlimits(builder, process);
+            }
             trampoline = ExecTrampoline.Create();
             builder.SetProcess(process, user, spec.Linux.Seccomp, executable, cwd, process.Args!, env, trampoline, waitForStart: fifoFd >= 0);
             var program = builder.Finish();
@@ -125,6 +137,7 @@ internal static unsafe class ContainerLauncher
                 program->UnshareCgroup = 1;
             }
             program->SyncFd = sockets[1];
+            program->WaitForGo = waitForGo ? 1 : 0;
             program->BecomeRoot = newUser || joinUser ? 1 : 0;
             program->UnshareFlags = joinUser ? (long)newFlags : 0;
 
@@ -136,18 +149,21 @@ internal static unsafe class ContainerLauncher
             sockets[0] = -1;
             try
             {
-                if (newUser)
+                if (waitForGo)
                 {
-                    WriteMap(pid, "uid_map", spec.Linux.UidMappings!);
-                    WriteMap(pid, "gid_map", spec.Linux.GidMappings!);
+                    if (newUser)
+                    {
+                        WriteMap(pid, "uid_map", spec.Linux.UidMappings!);
+                        WriteMap(pid, "gid_map", spec.Linux.GidMappings!);
+                    }
+                    SetRlimits(pid, process.Rlimits);
+                    if (process.OomScoreAdj is { } oomScoreAdj)
+                    {
+                        File.WriteAllText($"/proc/{pid}/oom_score_adj", oomScoreAdj.ToString(CultureInfo.InvariantCulture));
+                    }
+                    channel.Send(SyncMessage.Go);
+                    Cli.StageClock.Mark("go sent");
                 }
-                SetRlimits(pid, process.Rlimits);
-                if (process.OomScoreAdj is { } oomScoreAdj)
-                {
-                    File.WriteAllText($"/proc/{pid}/oom_score_adj", oomScoreAdj.ToString(CultureInfo.InvariantCulture));
-                }
-                channel.Send(SyncMessage.Go);
-                Cli.StageClock.Mark("go sent");
             }
             catch
             {
@@ -194,7 +210,32 @@ internal static unsafe class ContainerLauncher
         throw new RuntimeException($"sync channel: unexpected frame '{(char)kind}'");
     }
 
-    /// <summary>process.rlimits, set on the waiting child from outside (prlimit), so it needs no step of its own.</summary>
+    /// <summary>process.oomScoreAdj as the child's first op (through the host's /proc, before any mount).</summary>
+    private static void SetOomScore(ChildProgramBuilder builder, ProcessSpec process)
+    {
+        if (process.OomScoreAdj is { } oomScoreAdj)
+        {
+            var value = oomScoreAdj.ToString(CultureInfo.InvariantCulture);
+            var what = $"setting oom_score_adj {value}";
+            var fd = builder.Emit(what, Sys.Open, builder.Str("/proc/self/oom_score_adj"), Libc.O_WRONLY | Libc.O_CLOEXEC, 0);
+            builder.Emit(what, Sys.Write, OpArg.Fd(fd), builder.Str(value), value.Length);
+            builder.Close(fd);
+        }
+    }
+
+    /// <summary>process.rlimits as ops of the child (prlimit64 on itself).</summary>
+    private static void SetRlimits(ChildProgramBuilder builder, ProcessSpec process)
+    {
+        foreach (var rlimit in process.Rlimits ?? [])
+        {
+            var limits = new byte[16];
+            BitConverter.TryWriteBytes(limits, rlimit.Soft);
+            BitConverter.TryWriteBytes(limits.AsSpan(8), rlimit.Hard);
+            builder.Emit($"setting {rlimit.Type}", 302 /* prlimit64 */, 0, Rlimits.Number(rlimit.Type)!.Value, builder.Bytes(limits), 0);
+        }
+    }
+
+    /// <summary>process.rlimits, set on the waiting child from outside (prlimit).</summary>
     internal static void SetRlimits(int pid, IReadOnlyList<RlimitSpec>? rlimits)
     {
         var limits = stackalloc ulong[2];

@@ -34,11 +34,15 @@ internal sealed class Cgroups
         ["c *:* m", "b *:* m", "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm", "c 5:0 rwm",
          "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm"];
 
-    /// <summary>Creates the directories and writes the limits; undoes what it made when a write fails.</summary>
+    /// <summary>
+    /// Creates the directories and writes the limits; undoes what it made when a write fails. On v1, only in
+    /// the hierarchies the container needs (see <see cref="Needs"/>).
+    /// </summary>
     public static Cgroups Create(string relativePath, ResourcesSpec? resources, IReadOnlyList<DeviceSpec>? devices = null)
     {
-        var hierarchies = CgroupHierarchy.Discover();
-        var pureV2 = hierarchies.All(h => h.IsV2);
+        var discovered = CgroupHierarchy.Discover();
+        var pureV2 = discovered.All(h => h.IsV2);
+        var hierarchies = pureV2 ? discovered : discovered.Where(h => Needs(h, resources)).ToList();
         var dirs = new List<(CgroupHierarchy, string)>();
         var cgroups = new Cgroups(dirs);
         try
@@ -65,6 +69,20 @@ internal sealed class Cgroups
             throw new RuntimeException($"setting up cgroup {relativePath}: {e.Message}");
         }
     }
+
+    /// <summary>
+    /// Whether a container needs its own cgroup in v1 hierarchy <paramref name="hierarchy"/>: memory (limit,
+    /// OOM kills, the agent's stats), cpu and cpuacct (limits, the agent's stats), pids (limit, kill --all,
+    /// delete), devices when the spec has device rules, cpuset when it pins cpus or memory nodes. Unlike
+    /// runc, not freezer, blkio, net_cls, perf_event, hugetlb or named hierarchies (name=systemd), nor the
+    /// controller-less cgroup2 of a hybrid host: nothing reads or limits them, and each costs a mkdir, an
+    /// rmdir and a bind mount per start.
+    /// </summary>
+    internal static bool Needs(CgroupHierarchy hierarchy, ResourcesSpec? resources) =>
+        !hierarchy.IsV2 && (
+            hierarchy.Has("memory") || hierarchy.Has("cpu") || hierarchy.Has("cpuacct") || hierarchy.Has("pids") ||
+            (hierarchy.Has("devices") && resources?.Devices is { Count: > 0 }) ||
+            (hierarchy.Has("cpuset") && (!string.IsNullOrEmpty(resources?.Cpu?.Cpus) || !string.IsNullOrEmpty(resources?.Cpu?.Mems))));
 
     public static Cgroups Open(IReadOnlyList<string> paths)
     {

@@ -283,13 +283,40 @@ internal sealed class RootfsPlan
 
     private void Mask(string path)
     {
-        // A file gets /dev/null over it; a directory (ENOTDIR from that bind) an empty read-only tmpfs.
-        var bind = _b.Emit($"masking {path}", Mount, _b.Str("/dev/null"), _b.Str(path), 0, (long)MS_BIND, 0);
-        _b.Tolerate(bind, Libc.ENOENT, 1);
-        _b.Tolerate(bind, Libc.ENOTDIR);
-        _b.SkipOnSuccess(bind, 1);
-        var tmpfs = _b.Emit($"masking {path}", Mount, _b.Str("tmpfs"), _b.Str(path), _b.Str("tmpfs"), (long)MS_RDONLY, 0);
-        _b.Tolerate(tmpfs, Libc.ENOENT);
+        // A file gets /dev/null over it, a directory an empty read-only tmpfs. The wrong one fails with
+        // ENOTDIR and the other follows; a failed bind costs an RCU grace period, so the likely one goes first.
+        var bind = ("/dev/null", 0L, (long)MS_BIND);
+        var tmpfs = ("tmpfs", _b.Str("tmpfs").Value, (long)MS_RDONLY);
+        var (first, second) = LooksLikeDirectory(path) ? (tmpfs, bind) : (bind, tmpfs);
+        var tried = _b.Emit($"masking {path}", Mount, _b.Str(first.Item1), _b.Str(path), first.Item2, first.Item3, 0);
+        _b.Tolerate(tried, Libc.ENOENT, 1);
+        _b.Tolerate(tried, Libc.ENOTDIR);
+        _b.SkipOnSuccess(tried, 1);
+        var fallback = _b.Emit($"masking {path}", Mount, _b.Str(second.Item1), _b.Str(path), second.Item2, second.Item3, 0);
+        _b.Tolerate(fallback, Libc.ENOENT);
+    }
+
+    /// <summary>/proc and /sys paths as this kernel shows them on the host; others as the image has them.</summary>
+    private bool LooksLikeDirectory(string path)
+    {
+        if (path.StartsWith("/proc/", StringComparison.Ordinal) || path.StartsWith("/sys/", StringComparison.Ordinal))
+        {
+            return Directory.Exists(path);
+        }
+        using var root = new RootPath(_rootfs);
+        var fd = root.TryOpen(path);
+        if (fd < 0)
+        {
+            return false;
+        }
+        try
+        {
+            return Directory.Exists(RootPath.FdPath(fd));
+        }
+        finally
+        {
+            Libc.Close(fd);
+        }
     }
 
     private void MakeReadonly(string path)
