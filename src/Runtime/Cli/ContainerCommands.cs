@@ -98,10 +98,9 @@ internal static unsafe class ContainerCommands
                 Libc.Close(fifoFd);
                 fifoFd = -1;
             }
-            ContainerLauncher.AwaitInit(init);
-            StageClock.Mark("container set up");
             var startTime = StateStore.ReadStat(init.Pid)?.StartTime
                 ?? throw new RuntimeException("the container's process exited during creation");
+            // Saved while the child sets the container up (it needs only the pid); removed again if that fails.
             var state = new ContainerState
             {
                 Id = id,
@@ -115,6 +114,9 @@ internal static unsafe class ContainerCommands
                 Annotations = loaded.Spec.Annotations,
             };
             store.Save(state);
+            StageClock.Mark("state saved");
+            ContainerLauncher.AwaitInit(init);
+            StageClock.Mark("container set up");
             return (state, cgroups, init);
         }
         catch
