@@ -89,9 +89,23 @@ internal static unsafe class ContainerCommands
                     throw RuntimeException.FromErrno($"opening {fifo}", Libc.Errno);
                 }
             }
-            cgroups = Cgroups.Create(Cgroups.Normalize(loaded.Spec.Linux!.CgroupsPath, id), loaded.Spec.Linux.Resources, loaded.Spec.Linux.Devices);
-            StageClock.Mark("cgroups created");
-            init = ContainerLauncher.Launch(loaded, cgroups, fifoFd);
+            var linux = loaded.Spec.Linux!;
+            cgroups = Cgroups.Plan(Cgroups.Normalize(linux.CgroupsPath, id), linux.Resources);
+            // The cgroup directories are made while the child mounts the container's filesystems, unless the
+            // child needs them at clone time (cgroup v2: CLONE_INTO_CGROUP) or cannot open them itself (user namespace).
+            var cgroupsLater = !cgroups.IsV2Only && linux.Namespaces?.Any(n => n.Type == "user") != true;
+            if (!cgroupsLater)
+            {
+                cgroups.Create(linux.Resources, linux.Devices);
+                StageClock.Mark("cgroups created");
+            }
+            init = ContainerLauncher.Launch(loaded, cgroups, fifoFd, cgroupsLater);
+            if (cgroupsLater)
+            {
+                cgroups.Create(linux.Resources, linux.Devices);
+                ContainerLauncher.CgroupsReady(init);
+                StageClock.Mark("cgroups created");
+            }
             if (fifoFd >= 0)
             {
                 // The child has its own copy: with ours closed, the fifo has a reader only while it lives.

@@ -21,7 +21,12 @@ internal static unsafe class ContainerLauncher
 {
     private const int AfUnix = 1, SockStream = 1, SockCloexec = 0x80000;
 
-    public static LaunchedInit Launch(LoadedSpec loaded, Cgroups cgroups, int fifoFd)
+    /// <summary>
+    /// Clones the container's process. With <paramref name="cgroupsLater"/>, the cgroup directories do not
+    /// exist yet: the parent makes them while the child mounts, then calls <see cref="CgroupsReady"/>, and
+    /// the child enters them (by writing "0" to each v1 tasks file) before it uses or leaves them.
+    /// </summary>
+    public static LaunchedInit Launch(LoadedSpec loaded, Cgroups cgroups, int fifoFd, bool cgroupsLater = false)
     {
         var spec = loaded.Spec;
         var process = spec.Process!;
@@ -78,12 +83,25 @@ internal static unsafe class ContainerLauncher
             }
             // In a user namespace the parent sets rlimits and the oom score (the child could not write its
             // own /proc files) and the id maps, and the child waits for that; otherwise it needs nobody.
+            fixed (int* sv = sockets)
+            {
+                if (Libc.Socketpair(AfUnix, SockStream | SockCloexec, 0, sv) != 0)
+                {
+                    throw RuntimeException.FromErrno("socketpair", Libc.Errno);
+                }
+            }
             var waitForGo = userNs is not null;
+            if (cgroupsLater && (waitForGo || cgroups.IsV2Only))
+            {
+                throw new InvalidOperationException("cgroups can be made during the clone only without a user namespace, on cgroup v1");
+            }
+            var unshareCgroup = (newFlags & Sys.CLONE_NEWCGROUP) != 0 && !joinUser;
             if (!waitForGo)
             {
                 SetOomScore(builder, process);
             }
-            RootfsPlan.Compile(builder, loaded, userNs is not null, cgroups.MountPoints(), cwd);
+            RootfsPlan.Compile(builder, loaded, userNs is not null, cgroups.MountPoints(), cwd,
+                cgroupsLater ? () => EnterCgroupsWhenReady(builder, sockets[1], cgroups, unshareCgroup) : null);
             if (!waitForGo)
             {
                 // Last, so a low RLIMIT_NOFILE cannot starve the ops that open descriptors.
@@ -119,22 +137,15 @@ internal static unsafe class ContainerLauncher
                 program->SetnsTypes[program->SetnsCount] = (int)type;
                 program->SetnsCount++;
             }
-            fixed (int* sv = sockets)
-            {
-                if (Libc.Socketpair(AfUnix, SockStream | SockCloexec, 0, sv) != 0)
-                {
-                    throw RuntimeException.FromErrno("socketpair", Libc.Errno);
-                }
-            }
 
-            using var cgroupJoin = cgroups.OpenJoin();
+            using var cgroupJoin = cgroupsLater ? new CgroupJoin() : cgroups.OpenJoin();
             program->SetCgroups(cgroupJoin);
             var cloneFlags = joinUser ? 0 : newFlags;
             if ((cloneFlags & Sys.CLONE_NEWCGROUP) != 0)
             {
                 // Created at clone time, the namespace would be rooted at the runtime's own cgroup.
                 cloneFlags &= ~Sys.CLONE_NEWCGROUP;
-                program->UnshareCgroup = 1;
+                program->UnshareCgroup = cgroupsLater ? 0 : 1;
             }
             program->SyncFd = sockets[1];
             program->WaitForGo = waitForGo ? 1 : 0;
@@ -208,6 +219,37 @@ internal static unsafe class ContainerLauncher
             throw ChildProgramBuilder.Error(init.Ops, BitConverter.ToInt32(payload, 0), BitConverter.ToInt32(payload, 4));
         }
         throw new RuntimeException($"sync channel: unexpected frame '{(char)kind}'");
+    }
+
+    /// <summary>
+    /// Ops that block until <see cref="CgroupsReady"/> (one byte on the sync socket), then move the child into
+    /// each v1 hierarchy's new directory, then unshare the cgroup namespace so that is its root.
+    /// </summary>
+    private static void EnterCgroupsWhenReady(ChildProgramBuilder builder, int syncFd, Cgroups cgroups, bool unshareCgroup)
+    {
+        var wait = builder.Emit("waiting for the container's cgroups", Sys.Read, syncFd, builder.Bytes(new byte[8]), 1);
+        builder.Explain(wait, Libc.EBADF, "the runtime went away while the container was set up");
+        foreach (var tasks in cgroups.TaskFiles)
+        {
+            var what = $"entering the container's cgroup ({tasks})";
+            var fd = builder.Emit(what, Sys.Open, builder.Str(tasks), Libc.O_WRONLY | Libc.O_CLOEXEC, 0);
+            builder.Emit(what, Sys.Write, OpArg.Fd(fd), builder.Str("0"), 1);
+            builder.Close(fd);
+        }
+        if (unshareCgroup)
+        {
+            builder.Emit("creating the cgroup namespace (unshare)", Sys.Unshare, (long)Sys.CLONE_NEWCGROUP);
+        }
+    }
+
+    /// <summary>Lets a child launched with cgroupsLater enter its cgroup directories, now made.</summary>
+    public static void CgroupsReady(LaunchedInit init)
+    {
+        byte go = (byte)SyncMessage.Go;
+        if (Libc.Write(init.Channel.Fd, &go, 1) != 1)
+        {
+            throw RuntimeException.FromErrno("telling the container's process its cgroups are ready", Libc.Errno);
+        }
     }
 
     /// <summary>process.oomScoreAdj as the child's first op (through the host's /proc, before any mount).</summary>

@@ -35,23 +35,32 @@ internal sealed class Cgroups
          "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm"];
 
     /// <summary>
-    /// Creates the directories and writes the limits; undoes what it made when a write fails. On v1, only in
-    /// the hierarchies the container needs (see <see cref="Needs"/>).
+    /// Which directories the container's cgroup has, without creating them yet (<see cref="Create"/>). On v1,
+    /// only in the hierarchies the container needs (see <see cref="Needs"/>).
     /// </summary>
-    public static Cgroups Create(string relativePath, ResourcesSpec? resources, IReadOnlyList<DeviceSpec>? devices = null)
+    public static Cgroups Plan(string relativePath, ResourcesSpec? resources)
     {
         var discovered = CgroupHierarchy.Discover();
         var pureV2 = discovered.All(h => h.IsV2);
         var hierarchies = pureV2 ? discovered : discovered.Where(h => Needs(h, resources)).ToList();
-        var dirs = new List<(CgroupHierarchy, string)>();
-        var cgroups = new Cgroups(dirs);
+        return new Cgroups(hierarchies.Select(h => (h, h.MountPoint.TrimEnd('/') + relativePath)).ToList());
+    }
+
+    /// <summary>True on a cgroup v2 only host: a child enters its cgroup as it is cloned (CLONE_INTO_CGROUP), which needs the directory.</summary>
+    public bool IsV2Only => _dirs.Count > 0 && _dirs.All(d => d.Hierarchy.IsV2);
+
+    /// <summary>The v1 <c>tasks</c> files a process writes "0" to, to enter the container's cgroup itself.</summary>
+    public IReadOnlyList<string> TaskFiles => _dirs.Where(d => !d.Hierarchy.IsV2).Select(d => d.Dir + "/tasks").ToList();
+
+    /// <summary>Creates the planned directories and writes the limits; removes them again when a write fails.</summary>
+    public void Create(ResourcesSpec? resources, IReadOnlyList<DeviceSpec>? devices = null)
+    {
+        var pureV2 = IsV2Only;
         try
         {
-            foreach (var hierarchy in hierarchies)
+            foreach (var (hierarchy, dir) in _dirs)
             {
-                var dir = hierarchy.MountPoint.TrimEnd('/') + relativePath;
                 CreateDirectory(hierarchy, dir, pureV2);
-                dirs.Add((hierarchy, dir));
                 if (hierarchy.IsV2 && pureV2)
                 {
                     ApplyV2(dir, resources);
@@ -61,12 +70,11 @@ internal sealed class Cgroups
                     ApplyV1(hierarchy, dir, resources, devices ?? []);
                 }
             }
-            return cgroups;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            cgroups.Destroy();
-            throw new RuntimeException($"setting up cgroup {relativePath}: {e.Message}");
+            Destroy();
+            throw new RuntimeException($"setting up cgroup {string.Join(", ", Paths)}: {e.Message}");
         }
     }
 

@@ -26,6 +26,9 @@ internal sealed class RootfsPlan
     private readonly bool _inUserNamespace;
     private readonly IReadOnlyList<CgroupMountPoint> _cgroupMounts;
 
+    /// <summary>Emits the ops that wait for the container's cgroups; run once, before the first use of them.</summary>
+    private Action? _beforeCgroups;
+
     /// <summary>Container directories known to exist at the current point of the program.</summary>
     private readonly HashSet<string> _known = ["/"];
 
@@ -33,8 +36,9 @@ internal sealed class RootfsPlan
     private readonly List<string> _mounted = [];
     private int _root;
 
-    private RootfsPlan(ChildProgramBuilder builder, LoadedSpec loaded, bool inUserNamespace, IReadOnlyList<CgroupMountPoint> cgroupMounts)
+    private RootfsPlan(ChildProgramBuilder builder, LoadedSpec loaded, bool inUserNamespace, IReadOnlyList<CgroupMountPoint> cgroupMounts, Action? beforeCgroups)
     {
+        _beforeCgroups = beforeCgroups;
         _b = builder;
         _spec = loaded.Spec;
         _rootfs = loaded.Rootfs;
@@ -42,9 +46,20 @@ internal sealed class RootfsPlan
         _cgroupMounts = cgroupMounts;
     }
 
-    /// <summary>Appends the ops; checks what can be checked here (bind sources, host devices, cwd escapes) first.</summary>
-    public static void Compile(ChildProgramBuilder builder, LoadedSpec loaded, bool inUserNamespace, IReadOnlyList<CgroupMountPoint> cgroupMounts, string cwd) =>
-        new RootfsPlan(builder, loaded, inUserNamespace, cgroupMounts).Compile(cwd);
+    /// <summary>
+    /// Appends the ops; checks what can be checked here (bind sources, host devices, cwd escapes) first.
+    /// <paramref name="beforeCgroups"/> emits ops that wait until the cgroup directories exist (they are
+    /// made while the child works): it runs before the cgroup mount, or before pivot_root at the latest.
+    /// </summary>
+    public static void Compile(ChildProgramBuilder builder, LoadedSpec loaded, bool inUserNamespace, IReadOnlyList<CgroupMountPoint> cgroupMounts,
+        string cwd, Action? beforeCgroups = null) =>
+        new RootfsPlan(builder, loaded, inUserNamespace, cgroupMounts, beforeCgroups).Compile(cwd);
+
+    private void CgroupsNeeded()
+    {
+        _beforeCgroups?.Invoke();
+        _beforeCgroups = null;
+    }
 
     private void Compile(string cwd)
     {
@@ -73,6 +88,7 @@ internal sealed class RootfsPlan
             CreateDevice(device.Path, device.Type, device.Major, device.Minor, device.FileMode ?? 0x1b6, device.Uid, device.Gid);
         }
         CheckCwd(cwd);
+        CgroupsNeeded();
 
         // pivot_root(".", ".") stacks the old root on the new one; detaching "." then drops the old root.
         _b.Emit("entering the root filesystem", Fchdir, OpArg.Fd(_root));
@@ -180,6 +196,7 @@ internal sealed class RootfsPlan
     /// <summary>A tmpfs at the destination with the container's own cgroup directories bound under it.</summary>
     private void MountCgroups(string destination, MountOptions options)
     {
+        CgroupsNeeded();
         var flags = (options.Flags & MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC;
         if (_cgroupMounts is [{ IsV2: true } unified])
         {
