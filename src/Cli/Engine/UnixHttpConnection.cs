@@ -46,14 +46,7 @@ internal sealed class UnixHttpConnection : IAsyncDisposable
     public async Task<HttpResponse> SendAsync(
         string method, string target, ReadOnlyMemory<byte> body, string? contentType, bool upgrade, CancellationToken cancellationToken)
     {
-        var head = new StringBuilder(256)
-            .Append(method).Append(' ').Append(target).Append(" HTTP/1.1\r\n")
-            .Append("Host: flotilla\r\nUser-Agent: flotilla-cli\r\n");
-        if (contentType is not null)
-        {
-            head.Append("Content-Type: ").Append(contentType).Append("\r\n");
-        }
-
+        var head = Head(method, target, contentType);
         if (upgrade)
         {
             head.Append("Connection: Upgrade\r\nUpgrade: tcp\r\n");
@@ -84,6 +77,39 @@ internal sealed class UnixHttpConnection : IAsyncDisposable
         }
 
         return _last = await ReadResponseAsync(method, cancellationToken);
+    }
+
+    /// <summary>
+    /// Sends a request whose body <paramref name="writeBody"/> produces as it goes (sent chunked, buffered into
+    /// large chunks), then reads the answer.
+    /// </summary>
+    public async Task<HttpResponse> SendStreamingAsync(
+        string method, string target, string contentType, Func<Stream, CancellationToken, Task> writeBody, CancellationToken cancellationToken)
+    {
+        var head = Head(method, target, contentType).Append("Transfer-Encoding: chunked\r\n\r\n");
+        await _stream.WriteAsync(Encoding.ASCII.GetBytes(head.ToString()), cancellationToken);
+        var chunked = new ChunkedRequestStream(_stream);
+        await using (var buffered = new BufferedStream(chunked, 1 << 17))
+        {
+            await writeBody(buffered, cancellationToken);
+            await buffered.FlushAsync(cancellationToken);
+        }
+
+        await chunked.CompleteAsync(cancellationToken);
+        return _last = await ReadResponseAsync(method, cancellationToken);
+    }
+
+    private static StringBuilder Head(string method, string target, string? contentType)
+    {
+        var head = new StringBuilder(256)
+            .Append(method).Append(' ').Append(target).Append(" HTTP/1.1\r\n")
+            .Append("Host: flotilla\r\nUser-Agent: flotilla-cli\r\n");
+        if (contentType is not null)
+        {
+            head.Append("Content-Type: ").Append(contentType).Append("\r\n");
+        }
+
+        return head;
     }
 
     private async Task<HttpResponse> ReadResponseAsync(string method, CancellationToken cancellationToken)
