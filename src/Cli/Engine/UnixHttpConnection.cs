@@ -160,25 +160,9 @@ internal sealed class UnixHttpConnection : IAsyncDisposable
     }
 
     /// <summary>After <c>101 Switching Protocols</c>: the rest of the connection, including bytes already buffered.</summary>
-    private sealed class UpgradedStream(BufferedReader reader) : Stream
+    private sealed class UpgradedStream(BufferedReader reader) : ReadOnlyStream
     {
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
             reader.ReadAsync(buffer, cancellationToken);
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            reader.ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override int Read(byte[] buffer, int offset, int count) =>
-            throw new NotSupportedException("the attached stream is read asynchronously");
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
