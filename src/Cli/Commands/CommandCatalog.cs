@@ -10,7 +10,7 @@ internal static class CommandCatalog
             ContainerLifecycle.Start, ContainerLifecycle.Stop, ContainerLifecycle.Restart, ContainerLifecycle.Kill, ContainerLifecycle.Remove,
             ContainerInspect.Command, ContainerStats.Command]),
         ("Images and volumes on this host", [
-            ImagePull.Command, ImageList.Command, ImageRemove.Command,
+            ImagePull.Command, ImageList.Command, ImageRemove.Command, ImageLoad.Command, ImageSave.Command,
             VolumeCommands.Create, VolumeCommands.List, VolumeCommands.Remove, VolumeCommands.Inspect, SystemVersion.Command]),
         ("The cluster (the control plane)", [
             WorkloadDeploy.Command, WorkloadList.Command, WorkloadShow.Command, WorkloadScale.Command, WorkloadDelete.Command,

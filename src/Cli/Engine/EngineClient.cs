@@ -77,6 +77,27 @@ internal sealed class EngineClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Sends a request with a body <paramref name="writeBody"/> streams (an image archive) on a connection of its own;
+    /// the caller reads the answer and disposes the connection.
+    /// </summary>
+    public async Task<(UnixHttpConnection Connection, HttpResponse Response)> UploadAsync(
+        string target, string contentType, Func<Stream, CancellationToken, Task> writeBody, CancellationToken cancellationToken)
+    {
+        var connection = await ConnectAsync(cancellationToken);
+        try
+        {
+            var response = await connection.SendStreamingAsync("POST", target, contentType, writeBody, cancellationToken);
+            await EnsureSuccessAsync(response, cancellationToken);
+            return (connection, response);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
     public static string Escape(string value) => Uri.EscapeDataString(value);
 
     public async ValueTask DisposeAsync()

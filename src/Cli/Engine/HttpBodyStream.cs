@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Flotilla.Cli.Engine;
 
 /// <summary>A response body: a Content-Length slice, a chunked body, or everything until the connection closes.</summary>
-internal sealed class HttpBodyStream : Stream
+internal sealed class HttpBodyStream : ReadOnlyStream
 {
     private readonly BufferedReader _reader;
     private readonly bool _chunked;
@@ -77,20 +77,4 @@ internal sealed class HttpBodyStream : Stream
 
         return read;
     }
-
-    public override int Read(byte[] buffer, int offset, int count) =>
-        throw new NotSupportedException("response bodies are read asynchronously");
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -46,14 +46,7 @@ internal sealed class UnixHttpConnection : IAsyncDisposable
     public async Task<HttpResponse> SendAsync(
         string method, string target, ReadOnlyMemory<byte> body, string? contentType, bool upgrade, CancellationToken cancellationToken)
     {
-        var head = new StringBuilder(256)
-            .Append(method).Append(' ').Append(target).Append(" HTTP/1.1\r\n")
-            .Append("Host: flotilla\r\nUser-Agent: flotilla-cli\r\n");
-        if (contentType is not null)
-        {
-            head.Append("Content-Type: ").Append(contentType).Append("\r\n");
-        }
-
+        var head = Head(method, target, contentType);
         if (upgrade)
         {
             head.Append("Connection: Upgrade\r\nUpgrade: tcp\r\n");
@@ -84,6 +77,39 @@ internal sealed class UnixHttpConnection : IAsyncDisposable
         }
 
         return _last = await ReadResponseAsync(method, cancellationToken);
+    }
+
+    /// <summary>
+    /// Sends a request whose body <paramref name="writeBody"/> produces as it goes (sent chunked, buffered into
+    /// large chunks), then reads the answer.
+    /// </summary>
+    public async Task<HttpResponse> SendStreamingAsync(
+        string method, string target, string contentType, Func<Stream, CancellationToken, Task> writeBody, CancellationToken cancellationToken)
+    {
+        var head = Head(method, target, contentType).Append("Transfer-Encoding: chunked\r\n\r\n");
+        await _stream.WriteAsync(Encoding.ASCII.GetBytes(head.ToString()), cancellationToken);
+        var chunked = new ChunkedRequestStream(_stream);
+        await using (var buffered = new BufferedStream(chunked, 1 << 17))
+        {
+            await writeBody(buffered, cancellationToken);
+            await buffered.FlushAsync(cancellationToken);
+        }
+
+        await chunked.CompleteAsync(cancellationToken);
+        return _last = await ReadResponseAsync(method, cancellationToken);
+    }
+
+    private static StringBuilder Head(string method, string target, string? contentType)
+    {
+        var head = new StringBuilder(256)
+            .Append(method).Append(' ').Append(target).Append(" HTTP/1.1\r\n")
+            .Append("Host: flotilla\r\nUser-Agent: flotilla-cli\r\n");
+        if (contentType is not null)
+        {
+            head.Append("Content-Type: ").Append(contentType).Append("\r\n");
+        }
+
+        return head;
     }
 
     private async Task<HttpResponse> ReadResponseAsync(string method, CancellationToken cancellationToken)
@@ -134,25 +160,9 @@ internal sealed class UnixHttpConnection : IAsyncDisposable
     }
 
     /// <summary>After <c>101 Switching Protocols</c>: the rest of the connection, including bytes already buffered.</summary>
-    private sealed class UpgradedStream(BufferedReader reader) : Stream
+    private sealed class UpgradedStream(BufferedReader reader) : ReadOnlyStream
     {
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
             reader.ReadAsync(buffer, cancellationToken);
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            reader.ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override int Read(byte[] buffer, int offset, int count) =>
-            throw new NotSupportedException("the attached stream is read asynchronously");
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

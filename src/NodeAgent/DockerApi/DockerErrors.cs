@@ -13,7 +13,7 @@ internal static class DockerErrors
     public static int StatusOf(Exception error) => error switch
     {
         ContainerNotFoundException or ImageNotFoundException or ExecNotFoundException or VolumeNotFoundException or NetworkNotFoundException => StatusCodes.Status404NotFound,
-        InvalidRunOptionsException or InvalidPortMappingException => StatusCodes.Status400BadRequest,
+        InvalidRunOptionsException or InvalidPortMappingException or InvalidImageContentException => StatusCodes.Status400BadRequest,
         PortInUseException => StatusCodes.Status409Conflict,
         NameConflictException or InvalidContainerStateException or ImageInUseException or VolumeInUseException => StatusCodes.Status409Conflict,
         KeyNotFoundException => StatusCodes.Status404NotFound,

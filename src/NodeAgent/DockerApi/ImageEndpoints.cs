@@ -7,7 +7,7 @@ using Flotilla.NodeAgent.Metrics;
 
 namespace Flotilla.NodeAgent.DockerApi;
 
-/// <summary><c>/images/...</c>: list, pull (streaming JSON progress), inspect, remove.</summary>
+/// <summary><c>/images/...</c>: list, pull (streaming JSON progress), inspect, remove; load and save in <see cref="ImageArchiveEndpoints"/>.</summary>
 internal static class ImageEndpoints
 {
     public static void MapImageEndpoints(this IEndpointRouteBuilder app)
@@ -16,10 +16,19 @@ internal static class ImageEndpoints
             ContainerEndpoints.Json(new JsonArray([.. images.List().Select(i => (JsonNode)Summary(i))])));
 
         app.MapPost("/images/create", PullAsync);
+        app.MapPost("/images/load", ImageArchiveEndpoints.LoadAsync);
+        app.MapGet("/images/get", (HttpContext context, IImageStore images) =>
+            ImageArchiveEndpoints.SaveAsync(context, images, [.. context.Request.Query["names"].OfType<string>()]));
 
         // Image names contain slashes (localhost:5000/team/app:1.0), so these routes take the rest of the path.
-        app.MapGet("/images/{**rest}", (string rest, IImageStore images) =>
+        app.MapGet("/images/{**rest}", async (string rest, HttpContext context, IImageStore images) =>
         {
+            if (rest.EndsWith("/get", StringComparison.Ordinal))
+            {
+                await ImageArchiveEndpoints.SaveAsync(context, images, [rest[..^"/get".Length]]);
+                return Results.Empty;
+            }
+
             if (!rest.EndsWith("/json", StringComparison.Ordinal))
             {
                 return Results.NotFound();

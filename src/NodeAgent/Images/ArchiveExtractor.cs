@@ -9,7 +9,8 @@ namespace Flotilla.NodeAgent.Images;
 /// </summary>
 internal static class ArchiveExtractor
 {
-    public static async Task<ExtractedArchive> ExtractAsync(string archivePath, string directory, CancellationToken cancellationToken)
+    /// <param name="what">How errors name the archive (its path, or "the archive" for an upload).</param>
+    public static async Task<ExtractedArchive> ExtractAsync(string archivePath, string what, string directory, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(directory);
         var links = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -52,7 +53,7 @@ internal static class ArchiveExtractor
         }
         catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException)
         {
-            throw new InvalidImageContentException($"{archivePath} is not a valid (compressed) tar archive: {e.Message}", e);
+            throw new InvalidImageContentException($"{what} is not a valid tar archive (plain, gzip or zstd): {e.Message}", e);
         }
 
         return new ExtractedArchive(directory, links);

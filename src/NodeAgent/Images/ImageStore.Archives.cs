@@ -20,10 +20,37 @@ internal sealed partial class ImageStore
             throw new FileNotFoundException($"nothing to load at {path}: give an OCI image layout directory or a 'docker save' archive", path);
         }
 
+        return await LoadArchiveFileAsync(path, path, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<ImageRecord>> LoadAsync(Stream archive, CancellationToken cancellationToken)
+    {
+        var upload = Path.Join(_content.IngestDirectory, "upload-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            long length;
+            await using (var file = new FileStream(upload, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+            {
+                await archive.CopyToAsync(file, 1 << 17, cancellationToken);
+                length = file.Length;
+            }
+
+            return length == 0
+                ? throw new InvalidImageContentException("the archive is empty: send a 'docker save' archive or an OCI layout as a tar")
+                : await LoadArchiveFileAsync(upload, "the archive", cancellationToken);
+        }
+        finally
+        {
+            File.Delete(upload);
+        }
+    }
+
+    private async Task<IReadOnlyList<ImageRecord>> LoadArchiveFileAsync(string path, string what, CancellationToken cancellationToken)
+    {
         var work = Path.Join(_content.IngestDirectory, "load-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var archive = await ArchiveExtractor.ExtractAsync(path, work, cancellationToken);
+            var archive = await ArchiveExtractor.ExtractAsync(path, what, work, cancellationToken);
             if (archive.Exists("manifest.json"))
             {
                 return await LoadDockerArchiveAsync(archive, cancellationToken);
@@ -31,7 +58,7 @@ internal sealed partial class ImageStore
 
             return archive.Exists("oci-layout")
                 ? await LoadOciLayoutAsync(work, cancellationToken)
-                : throw new InvalidImageContentException($"{path} is neither a 'docker save' archive (no manifest.json) nor an OCI layout (no oci-layout)");
+                : throw new InvalidImageContentException($"{what} is neither a 'docker save' archive (no manifest.json) nor an OCI image layout (no oci-layout)");
         }
         finally
         {
@@ -74,9 +101,7 @@ internal sealed partial class ImageStore
         }
 
         var name = tag ?? image.Record.RepoTags.FirstOrDefault();
-        var annotations = name is not null && ImageReference.TryParse(name, out var parsed, out _)
-            ? new Dictionary<string, string> { [ContainerdNameAnnotation] = $"{parsed.Domain}/{parsed.Repository}:{parsed.Tag}", [RefNameAnnotation] = parsed.Tag! }
-            : null;
+        var annotations = name is null ? null : IndexAnnotations(name);
         var index = new OciIndex(2, MediaTypes.OciIndex, [new OciDescriptor(image.ManifestMediaType, image.ManifestDigest, image.ManifestSize)
         {
             Platform = new OciPlatform(image.Record.Architecture, image.Record.Os),
@@ -95,7 +120,13 @@ internal sealed partial class ImageStore
             throw new InvalidImageContentException($"{directory} is not an OCI image layout: it has no oci-layout file with an imageLayoutVersion");
         }
 
-        var index = ManifestDocument.ParseIndex(await File.ReadAllBytesAsync(Path.Join(directory, "index.json"), cancellationToken), $"{directory}/index.json");
+        var indexFile = Path.Join(directory, "index.json");
+        if (!File.Exists(indexFile))
+        {
+            throw new InvalidImageContentException($"{directory} is not an OCI image layout: it has no index.json");
+        }
+
+        var index = ManifestDocument.ParseIndex(await File.ReadAllBytesAsync(indexFile, cancellationToken), $"{directory}/index.json");
         var loaded = new List<ImageRecord>();
         foreach (var entry in index.Manifests)
         {
@@ -116,7 +147,7 @@ internal sealed partial class ImageStore
             var request = new InstallRequest(fetched.Digest, fetched.MediaType, fetched.Body, manifest, tags, []);
             var stored = await InstallAsync(request, (blob, writer, progress, token) => CopyLayoutBlobAsync(directory, blob, writer, progress, token), null, cancellationToken);
             ImageStoreLog.Loaded(_logger, stored.Record.Id, string.Join(",", tags), directory);
-            loaded.Add(stored.Record);
+            loaded.Add(stored.Record with { RepoTags = tags });
         }
 
         return loaded;
@@ -130,7 +161,13 @@ internal sealed partial class ImageStore
             throw new InvalidImageContentException($"{what} has media type {descriptor.MediaType}, which is not an image manifest or index; refused");
         }
 
-        var body = await File.ReadAllBytesAsync(LayoutBlobPath(directory, descriptor.Digest), cancellationToken);
+        var path = LayoutBlobPath(directory, descriptor.Digest);
+        if (!File.Exists(path))
+        {
+            throw new InvalidImageContentException($"{what} is missing from {directory}/blobs");
+        }
+
+        var body = await File.ReadAllBytesAsync(path, cancellationToken);
         var fetched = new FetchedManifest(body, ManifestDocument.ResolveMediaType(descriptor.MediaType, body, what), Digests.Of(body));
         ManifestDocument.Verify(descriptor, fetched, what);
         return fetched;
@@ -173,7 +210,7 @@ internal sealed partial class ImageStore
                 var request = new InstallRequest(Digests.Of(body), MediaTypes.OciManifest, body, manifest, tags, []);
                 var stored = await InstallAsync(request, (blob, _, _, _) => throw new InvalidImageContentException($"blob {blob.Digest} is missing from the archive"), null, cancellationToken);
                 ImageStoreLog.Loaded(_logger, stored.Record.Id, string.Join(",", tags), "docker archive");
-                loaded.Add(stored.Record);
+                loaded.Add(stored.Record with { RepoTags = tags });
             }
             catch
             {
@@ -193,6 +230,11 @@ internal sealed partial class ImageStore
         }
 
         var path = archive.Resolve(name);
+        if (!File.Exists(path))
+        {
+            throw new InvalidImageContentException($"manifest.json of the archive names {name}, which the archive does not contain");
+        }
+
         var hex = Path.GetFileName(name);
         var expected = name.StartsWith("blobs/sha256/", StringComparison.Ordinal) && Digests.IsValid(Digests.Sha256Prefix + hex) ? Digests.Sha256Prefix + hex : null;
         await using var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);

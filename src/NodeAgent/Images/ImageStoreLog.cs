@@ -21,4 +21,7 @@ internal static partial class ImageStoreLog
 
     [LoggerMessage(EventId = 4105, Level = LogLevel.Information, Message = "Saved {Reference} to OCI layout {Directory}")]
     public static partial void Saved(ILogger logger, string reference, string directory);
+
+    [LoggerMessage(EventId = 4106, Level = LogLevel.Information, Message = "Saved {Images} image(s) as an archive for {References}")]
+    public static partial void SavedArchive(ILogger logger, string references, int images);
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Flotilla.ControlPlane.Hosting;
+using Flotilla.TestSupport.Agents;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 
@@ -18,7 +19,7 @@ public sealed class ControlPlaneHostFixture : IAsyncLifetime
 
     private WebApplication? _app;
     private GrpcChannel? _channel;
-    private SimulatedNode? _node;
+    private SimulatedAgent? _node;
 
     public string DataDirectory { get; } = Directory.CreateTempSubdirectory("flotilla-cli-cp-").FullName;
 
@@ -57,7 +58,7 @@ public sealed class ControlPlaneHostFixture : IAsyncLifetime
         await _app.StartAsync();
         Server = $"http://127.0.0.1:{rest}";
         _channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpc}");
-        _node = await SimulatedNode.StartAsync(_channel, NodeId, JoinToken, new Dictionary<string, string> { ["zone"] = "a" });
+        _node = await SimulatedAgent.StartAsync(_channel, JoinToken, NodeId, labels: new Dictionary<string, string> { ["zone"] = "a" });
         _anonymous = new CliRunner(new Dictionary<string, string> { ["FLOTILLA_SERVER"] = Server });
     }
 

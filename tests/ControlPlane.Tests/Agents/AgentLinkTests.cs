@@ -4,6 +4,7 @@ using System.Text.Json;
 using Flotilla.Contracts.Agent;
 using Flotilla.Contracts.Routes;
 using Flotilla.ControlPlane.Tests.Hosting;
+using Flotilla.TestSupport.Agents;
 using Grpc.Core;
 
 namespace Flotilla.ControlPlane.Tests.Agents;
@@ -63,8 +64,8 @@ public sealed class AgentLinkTests : IAsyncLifetime
     [Fact]
     public async Task Deploy_SpreadsOverBothAgents_ReportsRunning_AndFeedsTheGateway()
     {
-        await using var a = await SimulatedAgent.StartAsync(_cp.Grpc, "node-a", "10.1.0.1");
-        await using var b = await SimulatedAgent.StartAsync(_cp.Grpc, "node-b", "10.1.0.2");
+        await using var a = await SimulatedAgent.StartAsync(_cp.Grpc, TestControlPlane.JoinToken, "node-a", "10.1.0.1");
+        await using var b = await SimulatedAgent.StartAsync(_cp.Grpc, TestControlPlane.JoinToken, "node-b", "10.1.0.2");
 
         await DeployAsync(Spec);
 
@@ -102,8 +103,8 @@ public sealed class AgentLinkTests : IAsyncLifetime
     [Fact]
     public async Task ScaleUpDownAndDelete_ReachTheAgentsAsNewAllocationSets()
     {
-        await using var a = await SimulatedAgent.StartAsync(_cp.Grpc, "node-a");
-        await using var b = await SimulatedAgent.StartAsync(_cp.Grpc, "node-b");
+        await using var a = await SimulatedAgent.StartAsync(_cp.Grpc, TestControlPlane.JoinToken, "node-a");
+        await using var b = await SimulatedAgent.StartAsync(_cp.Grpc, TestControlPlane.JoinToken, "node-b");
         await DeployAsync(Spec);
         await WaitForWorkloadAsync("web", w => w.GetProperty("runningReplicas").GetInt32() == 4);
 
@@ -125,13 +126,13 @@ public sealed class AgentLinkTests : IAsyncLifetime
     [Fact]
     public async Task Replica_ThatFitsNowhere_StaysPendingWithAReason_AndIsPlacedWhenCapacityAppears()
     {
-        await using var small = await SimulatedAgent.StartAsync(_cp.Grpc, "small", memoryBytes: 1L << 30);
+        await using var small = await SimulatedAgent.StartAsync(_cp.Grpc, TestControlPlane.JoinToken, "small", memoryBytes: 1L << 30);
         await DeployAsync(Spec.Replace("memory: 32Mi", "memory: 4Gi", StringComparison.Ordinal).Replace("replicas: 4", "replicas: 1", StringComparison.Ordinal));
 
         var pending = await WaitForWorkloadAsync("web", w => w.GetProperty("pendingReplicas").GetInt32() == 1);
         Assert.Equal("no node has 4Gi memory free: 1 node checked", pending.GetProperty("replicas")[0].GetProperty("reason").GetString());
 
-        await using var big = await SimulatedAgent.StartAsync(_cp.Grpc, "big", memoryBytes: 16L << 30);
+        await using var big = await SimulatedAgent.StartAsync(_cp.Grpc, TestControlPlane.JoinToken, "big", memoryBytes: 16L << 30);
         await big.WaitForAsync(s => s.Allocations.Count == 1);
         await WaitForWorkloadAsync("web", w => w.GetProperty("runningReplicas").GetInt32() == 1);
     }
@@ -139,8 +140,8 @@ public sealed class AgentLinkTests : IAsyncLifetime
     [Fact]
     public async Task Report_ForAnAllocationOfAnotherNode_IsRefusedAndChangesNothing()
     {
-        await using var a = await SimulatedAgent.StartAsync(_cp.Grpc, "node-a");
-        await using var b = await SimulatedAgent.StartAsync(_cp.Grpc, "node-b");
+        await using var a = await SimulatedAgent.StartAsync(_cp.Grpc, TestControlPlane.JoinToken, "node-a");
+        await using var b = await SimulatedAgent.StartAsync(_cp.Grpc, TestControlPlane.JoinToken, "node-b");
         b.ReportRunning = false;
         await DeployAsync(Spec.Replace("replicas: 4", "replicas: 2", StringComparison.Ordinal));
         var foreignId = (await b.WaitForAsync(s => s.Allocations.Count == 1)).Allocations[0].AllocationId;
@@ -159,7 +160,7 @@ public sealed class AgentLinkTests : IAsyncLifetime
     [Fact]
     public async Task Calls_ForANodeNotRegistered_OrWithTheWrongNodeToken_AreRefused()
     {
-        await using var a = await SimulatedAgent.StartAsync(_cp.Grpc, "node-a");
+        await using var a = await SimulatedAgent.StartAsync(_cp.Grpc, TestControlPlane.JoinToken, "node-a");
         var client = new AgentLink.AgentLinkClient(_cp.Grpc);
 
         var unknown = await Assert.ThrowsAsync<RpcException>(() =>

@@ -1,5 +1,6 @@
 using Flotilla.Contracts.Scheduling;
 using Flotilla.ControlPlane.Tests.Hosting;
+using Flotilla.TestSupport.Agents;
 using Grpc.Core;
 using Grpc.Health.V1;
 
@@ -26,7 +27,7 @@ public sealed class SchedulingGrpcTests : IAsyncLifetime
     public async Task CreateScaleGetDelete_OverGrpc()
     {
         var client = new Contracts.Scheduling.Scheduling.SchedulingClient(_cp.Grpc);
-        await using var agent = await SimulatedAgent.StartAsync(_cp.Grpc, "grpc-node");
+        await using var agent = await SimulatedAgent.StartAsync(_cp.Grpc, TestControlPlane.JoinToken, "grpc-node");
 
         var created = await client.CreateWorkloadAsync(new CreateWorkloadRequest { Spec = Spec }, TestControlPlane.ApiHeaders);
         var scaled = await client.ScaleWorkloadAsync(new ScaleWorkloadRequest { Name = "api", Replicas = 3, ExpectedVersion = created.Version }, TestControlPlane.ApiHeaders);

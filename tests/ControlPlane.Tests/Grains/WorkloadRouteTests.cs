@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Flotilla.Contracts.Routes;
 using Flotilla.ControlPlane.Tests.Hosting;
+using Flotilla.TestSupport.Agents;
 
 namespace Flotilla.ControlPlane.Tests.Grains;
 
@@ -49,7 +50,7 @@ public sealed class WorkloadRouteTests : IAsyncLifetime
     [Fact]
     public async Task Update_DropsTheOldReplicasFromTheRoute_BeforeTheNewOnesReport()
     {
-        await using var agent = await SimulatedAgent.StartAsync(_cp.Grpc, "node-a", "10.1.0.1");
+        await using var agent = await SimulatedAgent.StartAsync(_cp.Grpc, TestControlPlane.JoinToken, "node-a", "10.1.0.1");
         await _cp.Rest.PostAsync("/v1/workloads", Yaml(Spec));
         var old = await WaitForRouteAsync(r => r?.Destinations.Count == 2);
 

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Flotilla.Contracts.Routes;
+using Flotilla.TestSupport.Agents;
 
 namespace Flotilla.ControlPlane.Tests.Hosting;
 
@@ -19,8 +20,8 @@ public sealed class EmbeddedRestartTests : IDisposable
         long routeVersionBefore;
         await using (var cp = await TestControlPlane.StartAsync(_data))
         {
-            await using var a = await SimulatedAgent.StartAsync(cp.Grpc, "node-a", "10.2.0.1");
-            await using var b = await SimulatedAgent.StartAsync(cp.Grpc, "node-b", "10.2.0.2");
+            await using var a = await SimulatedAgent.StartAsync(cp.Grpc, TestControlPlane.JoinToken, "node-a", "10.2.0.1");
+            await using var b = await SimulatedAgent.StartAsync(cp.Grpc, TestControlPlane.JoinToken, "node-b", "10.2.0.2");
             var created = await cp.Rest.PostAsync("/v1/workloads", new StringContent(
                 "name: web\nimage: localhost:5000/web:1\nreplicas: 4\nports: [ { name: http, container: 80 } ]\nexpose: { port: http }\n",
                 Encoding.UTF8, "application/yaml"));
@@ -45,8 +46,8 @@ public sealed class EmbeddedRestartTests : IDisposable
         Assert.Equal(4, table.Routes.Single().Destinations.Count);
 
         // Agents rejoin and get the same allocation sets back.
-        await using var a2 = await SimulatedAgent.StartAsync(restarted.Grpc, "node-a", "10.2.0.1");
-        await using var b2 = await SimulatedAgent.StartAsync(restarted.Grpc, "node-b", "10.2.0.2");
+        await using var a2 = await SimulatedAgent.StartAsync(restarted.Grpc, TestControlPlane.JoinToken, "node-a", "10.2.0.1");
+        await using var b2 = await SimulatedAgent.StartAsync(restarted.Grpc, TestControlPlane.JoinToken, "node-b", "10.2.0.2");
         await a2.WaitForAsync(s => s.Allocations.Count == 2);
         await b2.WaitForAsync(s => s.Allocations.Count == 2);
         Assert.Equal(allocationsBefore, a2.Current.Allocations.Concat(b2.Current.Allocations).Select(x => $"{x.AllocationId}:{x.Ports[0].HostPort}").Order(StringComparer.Ordinal));

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Flotilla.TestSupport.Agents;
 using Flotilla.TestSupport.Redis;
 
 namespace Flotilla.ControlPlane.Tests.Hosting;
@@ -21,7 +22,7 @@ public sealed class RedisClusterTests : IDisposable
         await using (var silo1 = await TestControlPlane.StartAsync(_data1, redis.ConnectionString, _cluster))
         await using (var silo2 = await TestControlPlane.StartAsync(_data2, redis.ConnectionString, _cluster))
         {
-            await using var agent = await SimulatedAgent.StartAsync(silo1.Grpc, "redis-node", "10.3.0.1");
+            await using var agent = await SimulatedAgent.StartAsync(silo1.Grpc, TestControlPlane.JoinToken, "redis-node", "10.3.0.1");
             var created = await silo1.Rest.PostAsync("/v1/workloads", new StringContent(
                 "name: web\nimage: localhost:5000/web:1\nreplicas: 2\nports: [ { name: http, container: 80 } ]\n", Encoding.UTF8, "application/yaml"));
             Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Flotilla.ControlPlane.Tests.Hosting;
+using Flotilla.TestSupport.Agents;
 
 namespace Flotilla.ControlPlane.Tests.Scheduling;
 
@@ -30,7 +31,7 @@ public sealed class ConcurrentPlacementTests : IAsyncLifetime
         {
             foreach (var id in new[] { "n1", "n2", "n3" })
             {
-                agents.Add(await SimulatedAgent.StartAsync(_cp.Grpc, id, milliCpu: 1000, memoryBytes: 64L << 30));
+                agents.Add(await SimulatedAgent.StartAsync(_cp.Grpc, TestControlPlane.JoinToken, id, milliCpu: 1000, memoryBytes: 64L << 30));
             }
 
             var responses = await Task.WhenAll(Enumerable.Range(0, 24).Select(i => _cp.Rest.PostAsync("/v1/workloads", new StringContent(

@@ -1,7 +1,4 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Flotilla.TestSupport.Processes;
 
@@ -13,16 +10,17 @@ namespace Flotilla.EndToEnd.Tests.Gateway;
 /// </summary>
 internal sealed class GatewayProcess : IAsyncDisposable
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
     private readonly HttpClient _admin;
-    private Process? _process;
+    private readonly DotnetServiceProcess _service;
 
-    private GatewayProcess()
+    private GatewayProcess(string root)
     {
-        Root = Directory.CreateTempSubdirectory("flotilla-e2e-gw-").FullName;
-        ProxyPort = FreePort();
-        AdminPort = FreePort();
-        _admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{AdminPort.ToString(CultureInfo.InvariantCulture)}"), Timeout = TimeSpan.FromSeconds(5) };
+        Root = root;
+        ProxyPort = DotnetServiceProcess.FreePort();
+        AdminPort = DotnetServiceProcess.FreePort();
+        var admin = new Uri($"http://127.0.0.1:{AdminPort.ToString(CultureInfo.InvariantCulture)}");
+        _service = new DotnetServiceProcess("Gateway", "the gateway", Path.Combine(Root, "gateway.log"), new Uri(admin, "/healthz"));
+        _admin = new HttpClient { BaseAddress = admin, Timeout = TimeSpan.FromSeconds(5) };
     }
 
     public string Root { get; }
@@ -33,19 +31,38 @@ internal sealed class GatewayProcess : IAsyncDisposable
 
     public Uri ProxyUri => new($"http://127.0.0.1:{ProxyPort.ToString(CultureInfo.InvariantCulture)}");
 
-    public string LogPath => Path.Combine(Root, "gateway.log");
+    public string LogPath => _service.LogPath;
 
     public static async Task<GatewayProcess> StartAsync(string controlPlaneAddress, string token)
     {
-        var gateway = new GatewayProcess();
+        var root = Directory.CreateTempSubdirectory("flotilla-e2e-gw-").FullName;
+        GatewayProcess? gateway = null;
         try
         {
-            await gateway.StartProcessAsync(controlPlaneAddress, token);
+            gateway = new GatewayProcess(root);
+            await gateway._service.StartAsync(
+                [
+                    $"--Gateway:ProxyPort={gateway.ProxyPort.ToString(CultureInfo.InvariantCulture)}",
+                    $"--Gateway:AdminPort={gateway.AdminPort.ToString(CultureInfo.InvariantCulture)}",
+                    "--ControlPlane:ReconnectMaxDelay=00:00:01",
+                    "--ControlPlane:KeepAlivePingDelay=00:00:02",
+                    "--ControlPlane:KeepAlivePingTimeout=00:00:02",
+                ],
+                // The address and token through the environment, as a unit file or container would pass them.
+                new Dictionary<string, string> { ["ControlPlane__Address"] = controlPlaneAddress, ["ControlPlane__Token"] = token });
             return gateway;
         }
         catch
         {
-            await gateway.DisposeAsync();
+            if (gateway is not null)
+            {
+                await gateway.DisposeAsync();
+            }
+            else
+            {
+                Directory.Delete(root, recursive: true);
+            }
+
             throw;
         }
     }
@@ -70,127 +87,12 @@ internal sealed class GatewayProcess : IAsyncDisposable
             .ToHashSet(StringComparer.Ordinal);
     }
 
-    public string LogTail()
-    {
-        try
-        {
-            using var stream = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            return string.Join('\n', new StreamReader(stream).ReadToEnd().Split('\n').TakeLast(30));
-        }
-        catch (IOException)
-        {
-            return "(no gateway log)";
-        }
-    }
+    public string LogTail() => _service.LogTail(30);
 
     public async ValueTask DisposeAsync()
     {
-        if (_process is { } process)
-        {
-            _process = null;
-            if (!process.HasExited)
-            {
-                await ProcessRunner.RunAsync("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]);
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-                try
-                {
-                    await process.WaitForExitAsync(timeout.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    process.Kill();
-                    await process.WaitForExitAsync();
-                }
-            }
-
-            process.Dispose();
-        }
-
+        await _service.DisposeAsync();
         _admin.Dispose();
         Directory.Delete(Root, recursive: true);
-    }
-
-    private async Task StartProcessAsync(string controlPlaneAddress, string token)
-    {
-        var startInfo = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
-        startInfo.ArgumentList.Add("-c");
-        startInfo.ArgumentList.Add("exec \"$0\" \"$@\" </dev/null >>\"$FLOTILLA_GW_LOG\" 2>&1");
-        startInfo.ArgumentList.Add(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet");
-        foreach (var argument in new[]
-        {
-            Locate(),
-            $"--Gateway:ProxyPort={ProxyPort.ToString(CultureInfo.InvariantCulture)}",
-            $"--Gateway:AdminPort={AdminPort.ToString(CultureInfo.InvariantCulture)}",
-            "--ControlPlane:ReconnectMaxDelay=00:00:01",
-            "--ControlPlane:KeepAlivePingDelay=00:00:02",
-            "--ControlPlane:KeepAlivePingTimeout=00:00:02",
-        })
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
-        // The address and token through the environment, as a unit file or container would pass them.
-        startInfo.Environment["ControlPlane__Address"] = controlPlaneAddress;
-        startInfo.Environment["ControlPlane__Token"] = token;
-        startInfo.Environment["FLOTILLA_GW_LOG"] = LogPath;
-        _process = Process.Start(startInfo) ?? throw new InvalidOperationException("cannot start the gateway");
-
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"the gateway exited with {_process.ExitCode}:\n{LogTail()}");
-            }
-
-            try
-            {
-                using var response = await _admin.GetAsync(new Uri("/healthz", UriKind.Relative));
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (Exception error) when (error is HttpRequestException or TaskCanceledException)
-            {
-                // Not listening yet.
-            }
-
-            if (deadline.Elapsed > StartTimeout)
-            {
-                throw new TimeoutException($"the gateway did not answer /healthz within {StartTimeout}:\n{LogTail()}");
-            }
-
-            await Task.Delay(200);
-        }
-    }
-
-    /// <summary>The gateway built in the test's own configuration (the project reference builds it first).</summary>
-    private static string Locate()
-    {
-        const string name = "Flotilla.Gateway.dll";
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Cluster.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        if (directory is null)
-        {
-            throw new InvalidOperationException($"cannot find Cluster.sln above {AppContext.BaseDirectory}");
-        }
-
-        var configuration = Path.GetFileName(Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)));
-        var path = Path.Combine(directory.FullName, "src", "Gateway", "bin", configuration ?? "Debug", "net10.0", name);
-        return File.Exists(path)
-            ? path
-            : throw new InvalidOperationException($"{path} is missing: build it (dotnet build src/Gateway/Gateway.csproj -c {configuration})");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -97,6 +97,25 @@ public sealed class ImageArchiveTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SaveArchive_ToAStreamLikeAnHttpResponse_LoadsBackIntoAnotherStore()
+    {
+        var archive = Path.Combine(_work, "layered.tar");
+        await TestImages.Layered.WriteDockerArchiveAsync(archive, "flotilla-test/layered:3.0");
+        var loaded = Assert.Single(await _store.Store.LoadAsync(archive, CancellationToken.None));
+        using var saved = new MemoryStream();
+
+        await _store.Store.SaveArchiveAsync(["flotilla-test/layered:3.0"], new AsyncOnlyStream(saved), CancellationToken.None);
+
+        await using var other = new TestImageStore();
+        saved.Position = 0;
+        var reloaded = Assert.Single(await other.Store.LoadAsync(saved, CancellationToken.None));
+        Assert.Equal(loaded.Id, reloaded.Id);
+        Assert.Equal(["flotilla-test/layered:3.0"], reloaded.RepoTags);
+        Assert.Equal("layer 3\n", await File.ReadAllTextAsync(Path.Combine(other.Store.GetLayerDirectories(reloaded)[2], "etc/motd")));
+        Assert.Empty(_store.Leftovers);
+    }
+
+    [Fact]
     public async Task Load_ArchiveWithHostileLayer_IsRefusedAndLeavesNothing()
     {
         var hostile = new OciImageBuilder()
@@ -128,5 +147,35 @@ public sealed class ImageArchiveTests : IAsyncLifetime
 
         Assert.Contains("'..'", error.Message, StringComparison.Ordinal);
         Assert.Empty(_store.Leftovers);
+    }
+
+    /// <summary>Writes only asynchronously and cannot seek, as Kestrel's response body.</summary>
+    private sealed class AsyncOnlyStream(Stream inner) : Stream
+    {
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => inner.WriteAsync(buffer, cancellationToken);
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => inner.WriteAsync(buffer, offset, count, cancellationToken);
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new InvalidOperationException("synchronous write");
+
+        public override void Flush() => throw new InvalidOperationException("synchronous flush");
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

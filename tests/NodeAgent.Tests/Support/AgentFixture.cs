@@ -1,7 +1,7 @@
-using System.Security.Cryptography;
 using Flotilla.NodeAgent.Containers;
 using Flotilla.NodeAgent.Images;
 using Flotilla.NodeAgent.Volumes;
+using Flotilla.TestSupport.Agents;
 using Flotilla.TestSupport.Images;
 using Flotilla.TestSupport.Processes;
 using Microsoft.AspNetCore.Builder;
@@ -12,9 +12,10 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Flotilla.NodeAgent.Tests.Support;
 
 /// <summary>
-/// A real agent in this process: its own state directory, socket, runtime root and cgroup parent, the real
-/// image store holding <see cref="Image"/> (loaded from an OCI layout of <see cref="TestImages.Busybox"/>),
-/// driving the OCI runtime the test names. Removes every container it made and all its files.
+/// A real agent in this process, in an <see cref="AgentSandbox"/> of its own (state directory, socket, runtime root,
+/// cgroup parent), with the real image store holding <see cref="Image"/> (loaded from an OCI layout of
+/// <see cref="TestImages.Busybox"/>), driving the OCI runtime the test names. Removes every container it made and
+/// all its files.
 /// </summary>
 public sealed class AgentFixture : IAsyncDisposable
 {
@@ -22,27 +23,27 @@ public sealed class AgentFixture : IAsyncDisposable
     public const string Image = "busybox:1.0";
 
     private readonly WebApplication _app;
+    private readonly AgentSandbox _sandbox;
 
-    private AgentFixture(WebApplication app, string root, string nodeId, string runtime)
+    private AgentFixture(WebApplication app, AgentSandbox sandbox, string runtime)
     {
         _app = app;
-        Root = root;
-        NodeId = nodeId;
+        _sandbox = sandbox;
         Runtime = runtime;
     }
 
-    public string Root { get; }
+    public string Root => _sandbox.Root;
 
-    public string NodeId { get; }
+    public string NodeId => _sandbox.NodeId;
 
     /// <summary><see cref="TestRuntimes.Runc"/> or <see cref="TestRuntimes.Flotilla"/>.</summary>
     public string Runtime { get; }
 
-    public string RuntimeRoot => RuntimeRootOf(NodeId);
+    public string RuntimeRoot => _sandbox.RuntimeRoot;
 
-    public string SocketPath => Path.Combine(Root, "agent.sock");
+    public string SocketPath => _sandbox.SocketPath;
 
-    public string StateDirectory => Path.Combine(Root, "state");
+    public string StateDirectory => _sandbox.StateDirectory;
 
     public IServiceProvider Services => _app.Services;
 
@@ -65,29 +66,15 @@ public sealed class AgentFixture : IAsyncDisposable
     /// <summary>Starts an agent driving <paramref name="runtime"/>; <paramref name="settings"/> adds configuration (<c>--Agent:LogMaxBytes=4096</c>).</summary>
     public static async Task<AgentFixture> StartAsync(string runtime, params string[] settings)
     {
-        var runtimePath = TestRuntimes.PathOf(runtime);
-        var suffix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
-        var root = Path.Combine("/tmp", $"flotilla-agent-test-{suffix}");
-        Directory.CreateDirectory(root);
-        var nodeId = $"test-{suffix}";
-        var state = Path.Combine(root, "state");
+        var sandbox = AgentSandbox.Create("test", TestRuntimes.PathOf(runtime));
         var app = AgentApp.Build(
-            [
-                $"--Agent:StateDirectory={state}",
-                $"--Agent:SocketPath={Path.Combine(root, "agent.sock")}",
-                "--Agent:HttpPort=0",
-                $"--Agent:NodeId={nodeId}",
-                $"--Runtime:Path={runtimePath}",
-                $"--Runtime:Root={RuntimeRootOf(nodeId)}",
-                "--Logging:LogLevel:Default=Warning",
-                .. settings,
-            ],
-            builder => builder.Services.AddImages(options => options.StateDirectory = state));
-        var agent = new AgentFixture(app, root, nodeId, runtime);
+            [.. sandbox.Settings, .. settings],
+            builder => builder.Services.AddImages(options => options.StateDirectory = sandbox.StateDirectory));
+        var agent = new AgentFixture(app, sandbox, runtime);
         try
         {
             await app.StartAsync();
-            var layout = Path.Combine(root, "layout");
+            var layout = Path.Combine(sandbox.Root, "layout");
             await TestImages.Busybox.WriteOciLayoutAsync(layout, Image);
             await agent.Images.LoadAsync(layout, CancellationToken.None);
             Directory.Delete(layout, recursive: true);
@@ -106,27 +93,26 @@ public sealed class AgentFixture : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var container in Engine.List())
+        try
         {
-            try
+            foreach (var container in Engine.List())
             {
-                await Engine.RemoveAsync(container.Id, force: true, CancellationToken.None);
+                try
+                {
+                    await Engine.RemoveAsync(container.Id, force: true, CancellationToken.None);
+                }
+                catch (Exception error) when (error is IOException or InvalidOperationException or KeyNotFoundException)
+                {
+                    // Best effort: the sandbox's removal takes what is left.
+                }
             }
-            catch (Exception error) when (error is IOException or InvalidOperationException or KeyNotFoundException)
-            {
-                // Best effort: the directory removal below reports what is left.
-            }
-        }
 
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-        CgroupCleanup.RemoveNode(NodeId);
-        Directory.Delete(Root, recursive: true);
-        if (Directory.Exists(RuntimeRoot))
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+        finally
         {
-            Directory.Delete(RuntimeRoot, recursive: true);
+            await _sandbox.RemoveAsync();
         }
     }
-
-    private static string RuntimeRootOf(string nodeId) => Path.Combine("/run", $"flotilla-{nodeId}");
 }

@@ -2,23 +2,25 @@ using Flotilla.Contracts.Agent;
 using Grpc.Core;
 using Grpc.Net.Client;
 
-namespace Flotilla.ControlPlane.Tests.Hosting;
+namespace Flotilla.TestSupport.Agents;
 
 /// <summary>
-/// An agent speaking the real agent protocol without running containers: it registers, heartbeats,
-/// watches its allocation set and reports every allocation Running on the host ports it was given.
+/// An agent speaking the real agent protocol without running containers: it registers with a join token,
+/// heartbeats, watches its allocation set and reports every allocation Running on the host ports it was given.
 /// </summary>
 public sealed class SimulatedAgent : IAsyncDisposable
 {
     private readonly AgentLink.AgentLinkClient _client;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _loops = [];
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
+    private readonly string _joinToken;
     private AllocationSet _current = new();
 
-    private SimulatedAgent(GrpcChannel channel, string nodeId, string token)
+    private SimulatedAgent(GrpcChannel channel, string joinToken, string nodeId, string token)
     {
         _client = new AgentLink.AgentLinkClient(channel);
+        _joinToken = joinToken;
         NodeId = nodeId;
         NodeToken = token;
     }
@@ -43,12 +45,13 @@ public sealed class SimulatedAgent : IAsyncDisposable
 
     public Metadata NodeHeaders => new()
     {
-        { "authorization", $"Bearer {TestControlPlane.JoinToken}" },
+        { "authorization", $"Bearer {_joinToken}" },
         { "x-flotilla-node-token", NodeToken },
     };
 
+    /// <summary>Registers <paramref name="nodeId"/> with the control plane behind <paramref name="channel"/> and starts its loops.</summary>
     public static async Task<SimulatedAgent> StartAsync(
-        GrpcChannel channel, string nodeId, string address = "127.0.0.1", long milliCpu = 4000, long memoryBytes = 8L << 30,
+        GrpcChannel channel, string joinToken, string nodeId, string address = "127.0.0.1", long milliCpu = 4000, long memoryBytes = 8L << 30,
         IDictionary<string, string>? labels = null)
     {
         var client = new AgentLink.AgentLinkClient(channel);
@@ -57,11 +60,11 @@ public sealed class SimulatedAgent : IAsyncDisposable
             NodeId = nodeId,
             Address = address,
             Capacity = new NodeCapacity { MilliCpu = milliCpu, MemoryBytes = memoryBytes, Pids = 100_000 },
-            AgentVersion = "sim-1",
+            AgentVersion = "simulated",
         };
         request.Labels.Add(labels ?? new Dictionary<string, string>());
-        var response = await client.RegisterAsync(request, new Metadata { { "authorization", $"Bearer {TestControlPlane.JoinToken}" } });
-        var agent = new SimulatedAgent(channel, nodeId, response.NodeToken);
+        var response = await client.RegisterAsync(request, new Metadata { { "authorization", $"Bearer {joinToken}" } });
+        var agent = new SimulatedAgent(channel, joinToken, nodeId, response.NodeToken);
         agent._loops.Add(agent.HeartbeatLoopAsync());
         agent._loops.Add(agent.WatchLoopAsync());
         return agent;
