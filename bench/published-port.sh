@@ -26,6 +26,11 @@
 #   RESULT ratio_bridge_netfilter_off_vs_on=  rps_published_remote / the same with the host's
 #                                 net.bridge.bridge-nf-call-iptables put back to 1 for that run (what the agent's
 #                                 Networking:BridgeNetfilterOff gains; 1.0 on a host without br_netfilter)
+#   RESULT cpu_us_per_request_direct= / cpu_us_per_request_published_remote=  CPU time of wrk and nginx (kernel
+#                                 network work done on their behalf included) per request
+#   RESULT cpu_ratio_vs_direct=   direct's CPU per request / the published path's, paired per round: the throughput
+#                                 ratio a quiet CPU-bound machine would see, and far less moved by other load than rps
+#   RESULT cpu_ratio_bridge_netfilter_on_vs_off=  the same run with the host's bridge-nf-call-iptables at 1 / at 0
 #
 # Method: everything here (wrk, both nginx, the kernel's forwarding) shares this machine's cores with whatever
 # else runs. wrk and nginx run at nice -10 (every variant alike) so other work on a shared machine does not
@@ -137,15 +142,30 @@ for _ in $(seq 50); do nsenter --net="/run/netns/$host" curl -sf -o /dev/null "h
 nsenter --net="/run/netns/$client" curl -sf -o /dev/null --max-time 3 "http://$host_ip:$host_port/" \
   || { echo "published-port: the published port does not answer from the client host" >&2; exit 1; }
 
+nginx_ticks() { # CPU time (user + system, clock ticks) both nginx's workers used so far
+  local total=0 pid stat
+  for pid in $(pgrep -P "$nginx_pid") $(pgrep -P "$host_nginx_pid"); do
+    read -r -a stat <"/proc/$pid/stat" && total=$((total + stat[13] + stat[14]))
+  done
+  echo "$total"
+}
+# Prints "requests/s CPU-µs-per-request": the CPU time of wrk and nginx (with the kernel's network work done on
+# their behalf) divided by the requests served.
 rps() { # namespace-path url [extra wrk args...]
-  local ns=$1 url=$2; shift 2
-  nsenter --net="$ns" "${prio[@]}" wrk -t1 -c"$connections" -d"${duration}s" "$@" "$url" | awk '/^Requests\/sec:/ { printf "%.0f\n", $2 }'
+  local ns=$1 url=$2 before after out; shift 2
+  before=$(nginx_ticks)
+  # shellcheck disable=SC2016 # $$ and $@ belong to the inner shell, whose only child is wrk
+  out=$(nsenter --net="$ns" "${prio[@]}" bash -c 'wrk "$@"; read -r -a s </proc/$$/stat; echo "child-ticks $((s[15] + s[16]))"' \
+    wrk -t1 -c"$connections" -d"${duration}s" "$@" "$url")
+  after=$(nginx_ticks)
+  awk -v server=$((after - before)) -v hz="$(getconf CLK_TCK)" '/^Requests\/sec:/ { rps = $2 } / requests in / { n = $1 }
+    /^child-ticks/ { client = $2 } END { printf "%.0f %.2f\n", rps, (server + client) / hz * 1e6 / n }' <<<"$out"
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 declare -A samples
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
-declare -A run
+declare -A run cpu
 variants=(direct remote local routed host_direct direct_close remote_close remote_bridge_nf)
 measure() {
   case $1 in
@@ -167,7 +187,7 @@ for round in $(seq "$rounds"); do
   # Rotate the order, so no variant always runs first (or right after the same neighbour).
   for i in "${!variants[@]}"; do
     v=${variants[$(((i + round) % ${#variants[@]}))]}
-    run[$v]=$(measure "$v")
+    read -r "run[$v]" "cpu[$v]" < <(measure "$v")
   done
   samples[direct]+="${run[direct]} " samples[remote]+="${run[remote]} " samples[local]+="${run[local]} "
   samples[routed]+="${run[routed]} " samples[host_direct]+="${run[host_direct]} "
@@ -176,6 +196,8 @@ for round in $(seq "$rounds"); do
   samples[r_host]+="$(ratio "${run[remote]}" "${run[host_direct]}") "
   samples[r_local]+="$(ratio "${run[local]}" "${run[direct]}") " samples[r_close]+="$(ratio "${run[remote_close]}" "${run[direct_close]}") "
   samples[r_bridge_nf]+="$(ratio "${run[remote]}" "${run[remote_bridge_nf]}") "
+  samples[cpu_direct]+="${cpu[direct]} " samples[cpu_remote]+="${cpu[remote]} "
+  samples[r_cpu]+="$(ratio "${cpu[direct]}" "${cpu[remote]}") " samples[r_cpu_bridge_nf]+="$(ratio "${cpu[remote_bridge_nf]}" "${cpu[remote]}") "
 done
 for key in "${!samples[@]}"; do
   echo "published-port: $key samples: ${samples[$key]}" >&2
@@ -199,6 +221,10 @@ echo "RESULT ratio_vs_routed=$m_r_routed"
 echo "RESULT ratio_vs_host_direct=$m_r_host"
 echo "RESULT ratio_local_vs_direct=$m_r_local"
 echo "RESULT ratio_bridge_netfilter_off_vs_on=$m_r_bridge_nf"
+echo "RESULT cpu_us_per_request_direct=$m_cpu_direct"
+echo "RESULT cpu_us_per_request_published_remote=$m_cpu_remote"
+echo "RESULT cpu_ratio_vs_direct=$m_r_cpu"
+echo "RESULT cpu_ratio_bridge_netfilter_on_vs_off=$m_r_cpu_bridge_nf"
 echo "RESULT rps_new_connection_ratio=$m_r_close"
 echo "RESULT connect_us_direct=$connect_direct"
 echo "RESULT connect_us_published=$connect_published"
