@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Flotilla.NodeAgent.Networking;
 
 /// <summary>
@@ -15,7 +17,7 @@ namespace Flotilla.NodeAgent.Networking;
 /// add to them), so other bridges of the same namespace lose the pass too while they are off. Hosts whose other
 /// bridges rely on it (Docker with <c>icc=false</c>, Kubernetes) set <c>Networking:BridgeNetfilterOff</c> to false.
 /// </remarks>
-internal sealed class BridgeNetfilter(NetworkCommands commands)
+internal sealed class BridgeNetfilter(NetworkCommands commands, ILogger logger)
 {
     public static readonly IReadOnlyList<string> Keys =
         ["net.bridge.bridge-nf-call-iptables", "net.bridge.bridge-nf-call-ip6tables", "net.bridge.bridge-nf-call-arptables"];
@@ -26,8 +28,10 @@ internal sealed class BridgeNetfilter(NetworkCommands commands)
     /// </summary>
     public async Task TurnOffAsync(NetworkState state, CancellationToken cancellationToken)
     {
+        var first = false;
         if (state.BridgeNetfilterRestore is null)
         {
+            first = true;
             state.BridgeNetfilterRestore = (await ReadAsync(cancellationToken))
                 .Where(pair => pair.Value != "0")
                 .ToDictionary(StringComparer.Ordinal);
@@ -38,6 +42,10 @@ internal sealed class BridgeNetfilter(NetworkCommands commands)
         {
             (await commands.RunOnHostAsync("sysctl", ["-q", "-w", .. present.Select(key => $"{key}=0")], null, cancellationToken))
                 .EnsureSuccess("cannot turn off br_netfilter's pass of bridged frames through iptables");
+            if (first)
+            {
+                NetworkingLog.BridgeNetfilterOff(logger, string.Join(", ", present.Select(key => $"{key}=0")), Describe(state.BridgeNetfilterRestore));
+            }
         }
     }
 
@@ -53,10 +61,14 @@ internal sealed class BridgeNetfilter(NetworkCommands commands)
         {
             (await commands.RunOnHostAsync("sysctl", ["-q", "-w", .. restore.Select(pair => $"{pair.Key}={pair.Value}")], null, cancellationToken))
                 .EnsureSuccess("cannot restore br_netfilter's sysctls");
+            NetworkingLog.BridgeNetfilterRestored(logger, Describe(restore));
         }
 
         state.BridgeNetfilterRestore = null;
     }
+
+    private static string Describe(IReadOnlyDictionary<string, string> settings) =>
+        settings.Count == 0 ? "all 0" : string.Join(", ", settings.Select(pair => $"{pair.Key}={pair.Value}"));
 
     /// <summary>The sysctls that exist in the host namespace, with their values ("key = value" lines of sysctl).</summary>
     private async Task<Dictionary<string, string>> ReadAsync(CancellationToken cancellationToken)
