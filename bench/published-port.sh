@@ -3,9 +3,13 @@
 # nginx reached directly from its own network namespace, plus connection set-up latency.
 #
 # Layout (all network namespaces made here; nothing touches the root namespace's network):
-#   client ns ──veth── switch ns (bridge) ──veth── host ns (flotilla0 bridge, rules) ──veth── container ns (nginx)
+#   client ns ──veth ("the cable")── host ns (flotilla0 bridge, rules) ──veth── container ns (nginx)
+# The client stands for another machine on the host's link. The link is one veth pair, not a bridge in a
+# "switch" namespace: a physical switch forwards in hardware, while a software one here ran its bridge, an
+# extra veth hop and (with br_netfilter loaded, as dockerd does) a pass through netfilter for every frame on
+# the same two cores as the host under test, which a real network does not charge to the host.
 # The container's network is made by the agent's own code (AddNetworking → IContainerNetworking.AttachAsync),
-# run as a .NET file-based app.
+# run as a .NET file-based app, with the agent's default options.
 #
 # Figures (medians over interleaved rounds; ratios are paired within each round):
 #   RESULT rps_direct=            wrk inside the container's namespace to 127.0.0.1:80
@@ -19,6 +23,14 @@
 #   RESULT ratio_vs_host_direct=  rps_published_remote / rps_host_direct (bridge + veth + NAT: what running in a
 #                                 container with a published port costs a remote client against running on the host)
 #   RESULT ratio_local_vs_direct= rps_published_local / rps_direct
+#   RESULT ratio_bridge_netfilter_off_vs_on=  rps_published_remote / the same with the host's
+#                                 net.bridge.bridge-nf-call-iptables put back to 1 for that run (what the agent's
+#                                 Networking:BridgeNetfilterOff gains; 1.0 on a host without br_netfilter)
+#   RESULT cpu_us_per_request_direct= / cpu_us_per_request_published_remote=  CPU time of wrk and nginx (kernel
+#                                 network work done on their behalf included) per request
+#   RESULT cpu_ratio_vs_direct=   direct's CPU per request / the published path's, paired per round: the throughput
+#                                 ratio a quiet CPU-bound machine would see, and far less moved by other load than rps
+#   RESULT cpu_ratio_bridge_netfilter_on_vs_off=  the same run with the host's bridge-nf-call-iptables at 1 / at 0
 #
 # Method: everything here (wrk, both nginx, the kernel's forwarding) shares this machine's cores with whatever
 # else runs. wrk and nginx run at nice -10 (every variant alike) so other work on a shared machine does not
@@ -26,7 +38,8 @@
 # paired within a round.
 #   RESULT connect_us_direct= / connect_us_published=   median TCP connect time (curl, 200 connections)
 #   RESULT rps_new_connection_ratio=  published / direct with a new connection per request
-# Usage: bench/published-port.sh [seconds-per-run (default 3)] [rounds (default 7)]
+# Usage: bench/published-port.sh [seconds-per-run (default 2)] [rounds (default 15)]
+# (Short runs, many rounds: on a loaded machine a pair of runs a few seconds apart sees about the same load.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,12 +48,12 @@ for tool in wrk nginx curl ip nft nsenter unshare dotnet; do
   command -v "$tool" >/dev/null || { echo "published-port: '$tool' is missing" >&2; exit 1; }
 done
 
-duration=${1:-3}
-rounds=${2:-7}
+duration=${1:-2}
+rounds=${2:-15}
 connections=32
 tag=fltbench-$RANDOM$RANDOM
 work=$(mktemp -d /tmp/$tag.XXXX)
-host=$tag-host client=$tag-client switch=$tag-sw
+host=$tag-host client=$tag-client
 host_ip=198.18.0.1 client_ip=198.18.0.2 host_port=18080 host_direct_port=18081
 nginx_pid="" host_nginx_pid=""
 prio=(nice -n -10)
@@ -53,22 +66,18 @@ cleanup() {
     (cd "$work/app" && dotnet run bench.cs -- detach "$work" "/run/netns/$host" >/dev/null 2>&1)
   fi
   for ns in "$work"/netns/*; do [[ -e $ns ]] && umount "$ns" 2>/dev/null; done
-  ip netns del "$client" 2>/dev/null; ip netns del "$host" 2>/dev/null; ip netns del "$switch" 2>/dev/null
+  ip netns del "$client" 2>/dev/null; ip netns del "$host" 2>/dev/null
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 echo "published-port: building the lab ($tag)" >&2
-ip netns add "$switch"; ip netns add "$host"; ip netns add "$client"
-ip -n "$switch" link add sw0 type bridge && ip -n "$switch" link set sw0 up
-i=0
+ip netns add "$host"; ip netns add "$client"
+ip -n "$client" link add uplink type veth peer name uplink netns "$host"
 for pair in "$host:$host_ip" "$client:$client_ip"; do
   ns=${pair%%:*} addr=${pair#*:}
-  ip -n "$ns" link add uplink type veth peer name port$i netns "$switch"
-  ip -n "$switch" link set port$i master sw0 up
   ip -n "$ns" addr add "$addr/24" dev uplink
   ip -n "$ns" link set uplink up && ip -n "$ns" link set lo up
-  i=$((i + 1))
 done
 
 mkdir -p "$work/app"
@@ -102,6 +111,9 @@ EOF
 echo "published-port: attaching the container with the agent's networking code (first build takes a while)" >&2
 read -r container_ns container_ip < <(cd "$work/app" && dotnet run bench.cs -- attach "$work" "/run/netns/$host" | tail -1)
 echo "published-port: container namespace $container_ns, address $container_ip, published $host_ip:$host_port" >&2
+bridge_nf=/proc/sys/net/bridge/bridge-nf-call-iptables
+host_bridge_nf=$(ip netns exec "$host" cat "$bridge_nf" 2>/dev/null || echo absent)
+echo "published-port: the host's net.bridge.bridge-nf-call-iptables with the container attached: $host_bridge_nf" >&2
 # Only for the routed reference: the client reaches the container's subnet through the host without NAT.
 ip -n "$client" route add 10.77.0.0/24 via "$host_ip"
 
@@ -130,16 +142,31 @@ for _ in $(seq 50); do nsenter --net="/run/netns/$host" curl -sf -o /dev/null "h
 nsenter --net="/run/netns/$client" curl -sf -o /dev/null --max-time 3 "http://$host_ip:$host_port/" \
   || { echo "published-port: the published port does not answer from the client host" >&2; exit 1; }
 
+nginx_ticks() { # CPU time (user + system, clock ticks) both nginx's workers used so far
+  local total=0 pid stat
+  for pid in $(pgrep -P "$nginx_pid") $(pgrep -P "$host_nginx_pid"); do
+    read -r -a stat <"/proc/$pid/stat" && total=$((total + stat[13] + stat[14]))
+  done
+  echo "$total"
+}
+# Prints "requests/s CPU-µs-per-request": the CPU time of wrk and nginx (with the kernel's network work done on
+# their behalf) divided by the requests served.
 rps() { # namespace-path url [extra wrk args...]
-  local ns=$1 url=$2; shift 2
-  nsenter --net="$ns" "${prio[@]}" wrk -t1 -c"$connections" -d"${duration}s" "$@" "$url" | awk '/^Requests\/sec:/ { printf "%.0f\n", $2 }'
+  local ns=$1 url=$2 before after out; shift 2
+  before=$(nginx_ticks)
+  # shellcheck disable=SC2016 # $$ and $@ belong to the inner shell, whose only child is wrk
+  out=$(nsenter --net="$ns" "${prio[@]}" bash -c 'wrk "$@"; read -r -a s </proc/$$/stat; echo "child-ticks $((s[15] + s[16]))"' \
+    wrk -t1 -c"$connections" -d"${duration}s" "$@" "$url")
+  after=$(nginx_ticks)
+  awk -v server=$((after - before)) -v hz="$(getconf CLK_TCK)" '/^Requests\/sec:/ { rps = $2 } / requests in / { n = $1 }
+    /^child-ticks/ { client = $2 } END { printf "%.0f %.2f\n", rps, (server + client) / hz * 1e6 / n }' <<<"$out"
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 declare -A samples
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
-declare -A run
-variants=(direct remote local routed host_direct direct_close remote_close)
+declare -A run cpu
+variants=(direct remote local routed host_direct direct_close remote_close remote_bridge_nf)
 measure() {
   case $1 in
     direct) rps "$container_ns" "http://127.0.0.1:80/" ;;
@@ -149,6 +176,10 @@ measure() {
     host_direct) rps "/run/netns/$client" "http://$host_ip:$host_direct_port/" ;;
     direct_close) rps "$container_ns" "http://127.0.0.1:80/" -H "Connection: close" ;;
     remote_close) rps "/run/netns/$client" "http://$host_ip:$host_port/" -H "Connection: close" ;;
+    remote_bridge_nf) # the agent's BridgeNetfilterOff undone for one run
+      if [[ $host_bridge_nf == 0 ]]; then ip netns exec "$host" sh -c "echo 1 >$bridge_nf"; fi
+      rps "/run/netns/$client" "http://$host_ip:$host_port/"
+      if [[ $host_bridge_nf == 0 ]]; then ip netns exec "$host" sh -c "echo 0 >$bridge_nf"; fi ;;
   esac
 }
 for round in $(seq "$rounds"); do
@@ -156,7 +187,7 @@ for round in $(seq "$rounds"); do
   # Rotate the order, so no variant always runs first (or right after the same neighbour).
   for i in "${!variants[@]}"; do
     v=${variants[$(((i + round) % ${#variants[@]}))]}
-    run[$v]=$(measure "$v")
+    read -r "run[$v]" "cpu[$v]" < <(measure "$v")
   done
   samples[direct]+="${run[direct]} " samples[remote]+="${run[remote]} " samples[local]+="${run[local]} "
   samples[routed]+="${run[routed]} " samples[host_direct]+="${run[host_direct]} "
@@ -164,6 +195,9 @@ for round in $(seq "$rounds"); do
   samples[r_direct]+="$(ratio "${run[remote]}" "${run[direct]}") " samples[r_routed]+="$(ratio "${run[remote]}" "${run[routed]}") "
   samples[r_host]+="$(ratio "${run[remote]}" "${run[host_direct]}") "
   samples[r_local]+="$(ratio "${run[local]}" "${run[direct]}") " samples[r_close]+="$(ratio "${run[remote_close]}" "${run[direct_close]}") "
+  samples[r_bridge_nf]+="$(ratio "${run[remote]}" "${run[remote_bridge_nf]}") "
+  samples[cpu_direct]+="${cpu[direct]} " samples[cpu_remote]+="${cpu[remote]} "
+  samples[r_cpu]+="$(ratio "${cpu[direct]}" "${cpu[remote]}") " samples[r_cpu_bridge_nf]+="$(ratio "${cpu[remote_bridge_nf]}" "${cpu[remote]}") "
 done
 for key in "${!samples[@]}"; do
   echo "published-port: $key samples: ${samples[$key]}" >&2
@@ -186,6 +220,11 @@ echo "RESULT ratio_vs_direct=$m_r_direct"
 echo "RESULT ratio_vs_routed=$m_r_routed"
 echo "RESULT ratio_vs_host_direct=$m_r_host"
 echo "RESULT ratio_local_vs_direct=$m_r_local"
+echo "RESULT ratio_bridge_netfilter_off_vs_on=$m_r_bridge_nf"
+echo "RESULT cpu_us_per_request_direct=$m_cpu_direct"
+echo "RESULT cpu_us_per_request_published_remote=$m_cpu_remote"
+echo "RESULT cpu_ratio_vs_direct=$m_r_cpu"
+echo "RESULT cpu_ratio_bridge_netfilter_on_vs_off=$m_r_cpu_bridge_nf"
 echo "RESULT rps_new_connection_ratio=$m_r_close"
 echo "RESULT connect_us_direct=$connect_direct"
 echo "RESULT connect_us_published=$connect_published"

@@ -59,4 +59,13 @@ nft delete table ip "flotilla_$bridge" 2>/dev/null && echo "down: removed nftabl
 for direction in -i -o; do
   while iptables -w -D FORWARD "$direction" "$bridge" -m comment --comment "flotilla $bridge" -j ACCEPT 2>/dev/null; do :; done
 done
+# The br_netfilter sysctls the agent turned off while its bridge carried containers (Networking:BridgeNetfilterOff):
+# put back the values it found, and forget them so no later agent writes them again.
+network_state=/var/lib/flotilla/network/$bridge.json
+if [[ -f $network_state ]] && jq -e '.BridgeNetfilterRestore' "$network_state" >/dev/null 2>&1; then
+  jq -r '.BridgeNetfilterRestore | to_entries[] | "\(.key)=\(.value)"' "$network_state" | while read -r setting; do
+    sysctl -q -w "$setting" && echo "down: restored $setting"
+  done
+  jq 'del(.BridgeNetfilterRestore)' "$network_state" >"$network_state.tmp" && mv "$network_state.tmp" "$network_state"
+fi
 echo "down: done (images, volumes and control-plane data stay in /var/lib/flotilla)"

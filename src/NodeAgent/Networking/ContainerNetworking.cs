@@ -17,6 +17,7 @@ internal sealed class ContainerNetworking : IContainerNetworking, IDisposable
     private readonly NetworkCommands _commands;
     private readonly NamespaceOperations _namespaces;
     private readonly NetworkStateStore _store;
+    private readonly BridgeNetfilter _bridgeNetfilter;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private NetworkState? _state;
@@ -29,6 +30,7 @@ internal sealed class ContainerNetworking : IContainerNetworking, IDisposable
         _subnet = Ipv4Subnet.Parse(_options.Subnet);
         _commands = new NetworkCommands(_options.HostNetworkNamespace);
         _namespaces = new NamespaceOperations(_commands, _options, _subnet);
+        _bridgeNetfilter = new BridgeNetfilter(_commands, logger);
         _store = new NetworkStateStore(Path.Combine(_options.StateDirectory, $"{_options.BridgeName}.json"));
         _logger = logger;
     }
@@ -87,6 +89,11 @@ internal sealed class ContainerNetworking : IContainerNetworking, IDisposable
 
             await TearDownAsync(record, cancellationToken);
             state.Attachments.Remove(containerId);
+            if (!HasBridgedContainers(state))
+            {
+                await _bridgeNetfilter.RestoreAsync(state, cancellationToken);
+            }
+
             await SaveAsync(state, cancellationToken);
             NetworkingLog.Detached(_logger, containerId);
         }
@@ -190,6 +197,17 @@ internal sealed class ContainerNetworking : IContainerNetworking, IDisposable
             var hostInterface = NamespaceOperations.HostInterfaceName(request.ContainerId);
             undo.Push(() => _namespaces.RemoveInterfaceAsync(hostInterface, CancellationToken.None));
             await _namespaces.CreateInterfaceAsync(request.ContainerId, path, hostInterface, address, cancellationToken);
+            if (_options.BridgeNetfilterOff && state.BridgeNetfilterRestore is null)
+            {
+                undo.Push(async () =>
+                {
+                    if (!HasBridgedContainers(state))
+                    {
+                        await _bridgeNetfilter.RestoreAsync(state, CancellationToken.None);
+                    }
+                });
+                await _bridgeNetfilter.TurnOffAsync(state, cancellationToken);
+            }
 
             var record = Record(request, path, Ipv4Subnet.Format(address), hostInterface, ports);
             state.Attachments[record.ContainerId] = record;
@@ -329,6 +347,16 @@ internal sealed class ContainerNetworking : IContainerNetworking, IDisposable
 
         await ApplyRulesAsync(state.Attachments.Values, cancellationToken);
         await AllowForwardingThroughIptablesAsync(cancellationToken);
+        // Once per agent run: something else (dockerd creating a network) may have turned the pass back on.
+        if (_options.BridgeNetfilterOff && HasBridgedContainers(state))
+        {
+            await _bridgeNetfilter.TurnOffAsync(state, cancellationToken);
+        }
+        else
+        {
+            await _bridgeNetfilter.RestoreAsync(state, cancellationToken);
+        }
+
         _hostReady = true;
         NetworkingLog.HostReady(_logger, bridge, Ipv4Subnet.Format(_subnet.Gateway), _subnet.PrefixLength, state.Attachments.Count, NftRuleset.TableName(bridge));
         return state;
@@ -366,6 +394,8 @@ internal sealed class ContainerNetworking : IContainerNetworking, IDisposable
             }
         }
     }
+
+    private static bool HasBridgedContainers(NetworkState state) => state.Attachments.Values.Any(a => a.HostInterface is not null);
 
     private async Task ApplyRulesAsync(IEnumerable<AttachmentRecord> attachments, CancellationToken cancellationToken) =>
         (await _commands.RunOnHostAsync("nft", ["-f", "-"], NftRuleset.Build(_options.BridgeName, _subnet, attachments), cancellationToken))

@@ -10,4 +10,10 @@ internal sealed class NetworkState
     public string? LastAddress { get; set; }
 
     public Dictionary<string, AttachmentRecord> Attachments { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The br_netfilter sysctls the agent turned off and the values they had, to write back when the last bridged
+    /// container goes; null while the agent has not changed them.
+    /// </summary>
+    public Dictionary<string, string>? BridgeNetfilterRestore { get; set; }
 }

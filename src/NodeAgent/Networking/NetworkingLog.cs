@@ -24,4 +24,10 @@ internal static partial class NetworkingLog
 
     [LoggerMessage(EventId = 5007, Level = LogLevel.Warning, Message = "Cleaning up {What} of container {ContainerId} failed; it is retried on the next reconcile")]
     public static partial void CleanupFailed(ILogger logger, Exception exception, string what, string containerId);
+
+    [LoggerMessage(EventId = 5008, Level = LogLevel.Information, Message = "Turned off br_netfilter's pass of bridged frames through iptables ({Settings}) while the bridge carries containers; the values found ({Found}) come back when the last one goes (Networking:BridgeNetfilterOff)")]
+    public static partial void BridgeNetfilterOff(ILogger logger, string settings, string found);
+
+    [LoggerMessage(EventId = 5009, Level = LogLevel.Information, Message = "Restored br_netfilter's sysctls ({Settings})")]
+    public static partial void BridgeNetfilterRestored(ILogger logger, string settings);
 }

@@ -40,6 +40,15 @@ public sealed class NetworkingOptions
     /// <summary>Resolvers written into containers when the host only lists loopback ones (Docker's choice).</summary>
     public IReadOnlyList<string> FallbackDnsServers { get; set; } = ["8.8.8.8", "8.8.4.4"];
 
+    /// <summary>
+    /// Turn off br_netfilter's pass of bridged frames through iptables (<c>net.bridge.bridge-nf-call-*</c>) in the
+    /// host's namespace while the bridge carries containers, restoring the values found when the last one goes.
+    /// The agent's own rules do not need the pass, and it costs every packet from a container a second trip through
+    /// connection tracking. Set false on hosts where other bridges need bridged frames filtered (Docker with
+    /// <c>icc=false</c>, Kubernetes): the sysctls are per namespace, not per bridge.
+    /// </summary>
+    public bool BridgeNetfilterOff { get; set; } = true;
+
     /// <summary>MTU of the bridge and the containers' interfaces.</summary>
     public int Mtu { get; set; } = 1500;
 }

@@ -24,7 +24,8 @@ internal sealed class LabAgent : IAsyncDisposable
 
     public NetworkingOptions Options { get; }
 
-    public static LabAgent Start(NetnsLab lab, int host, string? root = null, int portRangeStart = 20000, int portRangeEnd = 20099)
+    public static LabAgent Start(NetnsLab lab, int host, string? root = null, int portRangeStart = 20000, int portRangeEnd = 20099,
+        Action<NetworkingOptions>? configure = null)
     {
         root ??= Directory.CreateTempSubdirectory("fltnet-agent-").FullName;
         var resolvConf = Path.Combine(root, "resolv.conf");
@@ -44,6 +45,7 @@ internal sealed class LabAgent : IAsyncDisposable
                 o.ResolvConfPath = resolvConf;
                 o.HostPortRangeStart = portRangeStart;
                 o.HostPortRangeEnd = portRangeEnd;
+                configure?.Invoke(o);
             })
             .BuildServiceProvider();
         return new LabAgent(services, services.GetRequiredService<IOptions<NetworkingOptions>>().Value);
