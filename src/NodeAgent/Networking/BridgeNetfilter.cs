@@ -14,11 +14,15 @@ namespace Flotilla.NodeAgent.Networking;
 /// </summary>
 /// <remarks>
 /// The sysctls are per network namespace but not per bridge (a bridge's own <c>nf_call_iptables</c> can only
-/// add to them), so other bridges of the same namespace lose the pass too while they are off. Hosts whose other
-/// bridges rely on it (Docker with <c>icc=false</c>, Kubernetes) set <c>Networking:BridgeNetfilterOff</c> to false.
+/// add to them), and other bridges may rely on the pass (Docker with <c>icc=false</c>, Kubernetes): so the pass is
+/// turned off only while the agent's bridge is the only bridge of the namespace. Set
+/// <c>Networking:BridgeNetfilterOff</c> to false to never touch it.
 /// </remarks>
-internal sealed class BridgeNetfilter(NetworkCommands commands, ILogger logger)
+internal sealed class BridgeNetfilter(NetworkCommands commands, string bridge, ILogger logger)
 {
+    /// <summary>Other bridges seen in this agent run (checked once): the pass stays as it is.</summary>
+    private IReadOnlyList<string>? _otherBridges;
+
     public static readonly IReadOnlyList<string> Keys =
         ["net.bridge.bridge-nf-call-iptables", "net.bridge.bridge-nf-call-ip6tables", "net.bridge.bridge-nf-call-arptables"];
 
@@ -31,6 +35,12 @@ internal sealed class BridgeNetfilter(NetworkCommands commands, ILogger logger)
         var first = false;
         if (state.BridgeNetfilterRestore is null)
         {
+            _otherBridges ??= await OtherBridgesAsync(cancellationToken);
+            if (_otherBridges.Count > 0)
+            {
+                return;
+            }
+
             first = true;
             state.BridgeNetfilterRestore = (await ReadAsync(cancellationToken))
                 .Where(pair => pair.Value != "0")
@@ -65,6 +75,24 @@ internal sealed class BridgeNetfilter(NetworkCommands commands, ILogger logger)
         }
 
         state.BridgeNetfilterRestore = null;
+    }
+
+    private async Task<IReadOnlyList<string>> OtherBridgesAsync(CancellationToken cancellationToken)
+    {
+        var links = (await commands.RunOnHostAsync("ip", ["-o", "link", "show", "type", "bridge"], null, cancellationToken))
+            .EnsureSuccess("cannot list the host's bridges");
+        // "4: docker0: <BROADCAST,...> mtu 1500 ..." → docker0
+        var others = links.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split(':', 3, StringSplitOptions.TrimEntries))
+            .Where(parts => parts.Length == 3)
+            .Select(parts => parts[1].Split('@')[0])
+            .Where(name => name != bridge)
+            .ToList();
+        if (others.Count > 0)
+        {
+            NetworkingLog.BridgeNetfilterLeftOn(logger, string.Join(", ", others));
+        }
+        return others;
     }
 
     private static string Describe(IReadOnlyDictionary<string, string> settings) =>

@@ -30,7 +30,7 @@ internal sealed class ContainerNetworking : IContainerNetworking, IDisposable
         _subnet = Ipv4Subnet.Parse(_options.Subnet);
         _commands = new NetworkCommands(_options.HostNetworkNamespace);
         _namespaces = new NamespaceOperations(_commands, _options, _subnet);
-        _bridgeNetfilter = new BridgeNetfilter(_commands, logger);
+        _bridgeNetfilter = new BridgeNetfilter(_commands, _options.BridgeName, logger);
         _store = new NetworkStateStore(Path.Combine(_options.StateDirectory, $"{_options.BridgeName}.json"));
         _logger = logger;
     }

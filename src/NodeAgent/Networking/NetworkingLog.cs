@@ -30,4 +30,7 @@ internal static partial class NetworkingLog
 
     [LoggerMessage(EventId = 5009, Level = LogLevel.Information, Message = "Restored br_netfilter's sysctls ({Settings})")]
     public static partial void BridgeNetfilterRestored(ILogger logger, string settings);
+
+    [LoggerMessage(EventId = 5010, Level = LogLevel.Information, Message = "Leaving br_netfilter's pass of bridged frames through iptables as it is: other bridges ({Bridges}) may rely on it (Networking:BridgeNetfilterOff)")]
+    public static partial void BridgeNetfilterLeftOn(ILogger logger, string bridges);
 }

@@ -44,8 +44,9 @@ public sealed class NetworkingOptions
     /// Turn off br_netfilter's pass of bridged frames through iptables (<c>net.bridge.bridge-nf-call-*</c>) in the
     /// host's namespace while the bridge carries containers, restoring the values found when the last one goes.
     /// The agent's own rules do not need the pass, and it costs every packet from a container a second trip through
-    /// connection tracking. Set false on hosts where other bridges need bridged frames filtered (Docker with
-    /// <c>icc=false</c>, Kubernetes): the sysctls are per namespace, not per bridge.
+    /// connection tracking. The sysctls are per namespace, not per bridge, and other bridges may need bridged frames
+    /// filtered (Docker with <c>icc=false</c>, Kubernetes): so this happens only while the agent's bridge is the only
+    /// bridge of the namespace. False: never touch them.
     /// </summary>
     public bool BridgeNetfilterOff { get; set; } = true;
 

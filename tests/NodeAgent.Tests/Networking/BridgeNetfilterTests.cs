@@ -57,6 +57,19 @@ public sealed class BridgeNetfilterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WithAnotherBridgeOnTheHost_TheHostsValueStays()
+    {
+        var other = await _lab.RunOnHostAsync(0, "ip", "link", "add", "docker-like0", "type", "bridge");
+        Assert.True(other.ExitCode == 0, other.Error);
+        await using var agent = LabAgent.Start(_lab, 0);
+        var server = await AttachAsync(agent, "server", PortMapping.Parse("18083:80"));
+        await _lab.ServeHttpAsync(server.NetworkNamespacePath!, 80, "server");
+
+        Assert.Equal("1", await ReadAsync(CallIptables));
+        Assert.Equal("server", await NetnsLab.FetchAsync(_lab.HostNamespacePath(1), $"http://{_lab.HostAddress(0)}:18083/"));
+    }
+
+    [Fact]
     public async Task AgentRestartedWithoutTheContainers_PutsBackTheValuesTheFirstAgentFound()
     {
         await SetAsync("net.bridge.bridge-nf-call-arptables", "0");
