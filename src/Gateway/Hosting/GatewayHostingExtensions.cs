@@ -4,6 +4,7 @@ using Flotilla.Gateway.Metrics;
 using Flotilla.Gateway.Proxy;
 using Flotilla.Gateway.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Health;
@@ -26,6 +27,11 @@ internal static class GatewayHostingExtensions
             kestrel.AddServerHeader = false;
             kestrel.ListenAnyIP(gateway.Value.ProxyPort);
         });
+
+        // Read a keep-alive connection's next request straight into a buffer instead of first waiting
+        // with a zero-byte read: one receive syscall less per request, for a 4 KiB pooled buffer held
+        // by each idle client connection (40 MiB at 10,000 idle connections).
+        services.Configure<SocketTransportOptions>(sockets => sockets.WaitForDataBeforeAllocatingBuffer = false);
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<GatewayMetrics>();
