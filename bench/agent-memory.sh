@@ -2,8 +2,8 @@
 # Agent memory: the idle agent's resident set, and how much it grows per running container (50 containers of
 # `sleep`), next to the same figure for Docker (dockerd + containerd + one containerd-shim per container).
 #
-# The agent is the Release build run by `dotnet`, with its own state directory, socket, runtime root and
-# cgroup parent; its bridge lives in a network namespace this script makes (nothing changes in the root
+# The agent is the Release publish (a NativeAOT executable, as scripts/up.sh and scripts/fleet.sh run it), with
+# its own state directory, socket, runtime root and cgroup parent; its bridge lives in a network namespace this script makes (nothing changes in the root
 # namespace). The image (busybox-static, FROM scratch) is pulled by both engines from a local docker-registry.
 # RSS is VmRSS from /proc, the median of 5 samples taken 1 s apart after the engine settled.
 #
@@ -48,8 +48,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "agent-memory: building the agent (Release)" >&2
-dotnet publish src/NodeAgent/NodeAgent.csproj -c Release -o "$work/agent" -nologo -v:q >/dev/null
+echo "agent-memory: publishing the agent (Release, NativeAOT) to artifacts/bin/NodeAgent" >&2
+dotnet publish src/NodeAgent/NodeAgent.csproj -c Release -o artifacts/bin/NodeAgent -nologo -v:q >/dev/null
+agent=$(realpath artifacts/bin/NodeAgent/Flotilla.NodeAgent)
 
 echo "agent-memory: starting docker-registry and pushing a busybox image" >&2
 mkdir -p "$work/ctx"
@@ -76,7 +77,7 @@ median_rss() { # command printing pids → median over 5 samples of their summed
 
 echo "agent-memory: starting the agent" >&2
 ip netns add "$netns"
-dotnet "$work/agent/Flotilla.NodeAgent.dll" \
+"$agent" \
   --Agent:StateDirectory="$work/state" --Agent:SocketPath="$socket" --Agent:HttpPort=0 --Agent:NodeId="$node" \
   --Runtime:Path="$runtime" --Runtime:Root="/run/flotilla-$node" \
   --Networking:BridgeName="flt$suffix" --Networking:Subnet=10.213.0.0/24 \

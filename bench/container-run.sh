@@ -5,9 +5,9 @@
 # from it by the agent). Rounds are interleaved (one of each per round), so load on the shared machine
 # hits both alike.
 #
-# Each side runs with its default network: the agent's default is the host network, docker's is its
-# bridge (a veth per container). The like-for-like pair is measured too: `docker run --network host`
-# and `flotilla run --network bridge` (the agent's own bridge), as extra RESULT lines.
+# Each side runs with its default network: a bridge with a veth per container on both (the agent's own
+# bridge, docker's docker0). `docker run --network host` and `flotilla run --network bridge` (explicitly)
+# are measured too, as extra RESULT lines.
 #
 # Where the time goes: `flotilla --version` (process start, no API call), `flotilla version` (start +
 # one API round trip), FLOTILLA_TRACE=1 stage times of `flotilla run` (create, attach+wait, start,
@@ -35,7 +35,8 @@ publish() { # project, output dir, file that must exist afterwards
 }
 publish Runtime "$out/Runtime" "$out/Runtime/flotilla-runtime"
 publish Cli "$out/Cli" "$out/Cli/flotilla"
-publish NodeAgent "$out/NodeAgent" "$out/NodeAgent/Flotilla.NodeAgent"
+# Always (incremental when nothing changed): an older publish of the agent may be a JIT one.
+dotnet publish src/NodeAgent/NodeAgent.csproj -c Release -o "$out/NodeAgent" -nologo -v:q >/dev/null
 runtime=$(realpath "$out/Runtime/flotilla-runtime")
 flotilla=$(realpath "$out/Cli/flotilla")
 scripts/start-docker.sh >&2

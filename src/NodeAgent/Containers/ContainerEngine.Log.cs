@@ -35,5 +35,11 @@ public sealed partial class ContainerEngine
 
         [LoggerMessage(10, LogLevel.Warning, "Handling the exit of container {Name} failed: {Error}")]
         public static partial void ExitHandlingFailed(ILogger logger, string name, string error);
+
+        [LoggerMessage(11, LogLevel.Debug, "Container {Name}: {Step} took {Milliseconds:0.00} ms")]
+        public static partial void Step(ILogger logger, string name, string step, double milliseconds);
+
+        [LoggerMessage(12, LogLevel.Warning, "Deleting the removed container directory {Path} failed: {Error}")]
+        public static partial void TrashDeleteFailed(ILogger logger, string path, string error);
     }
 }

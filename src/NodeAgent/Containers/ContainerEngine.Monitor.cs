@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Flotilla.NodeAgent.Runtime;
 
@@ -94,7 +95,9 @@ public sealed partial class ContainerEngine
 
             var oomKilled = ReadOomKills(record.Id) > 0;
             _logs.Deactivate(record.Id);
+            var deleting = Stopwatch.GetTimestamp();
             await _runtime.DeleteAsync(record.Id, force: true, CancellationToken.None);
+            Step(record.Name, "runtime delete", deleting);
             await AfterExitHooksAsync(entry.Context);
             var now = _time.GetUtcNow();
             var ran = now - (record.StartedAt ?? now);

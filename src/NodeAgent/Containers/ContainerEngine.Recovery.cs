@@ -17,6 +17,7 @@ public sealed partial class ContainerEngine
         // Before anything starts here: containers started during recovery must become this agent's children.
         LinuxNative.BecomeChildSubreaper();
         Directory.CreateDirectory(_options.ContainersDirectory);
+        EmptyTrash();
         var dead = new List<(ContainerEntry Entry, int Pid)>();
         var stoppedAlways = new List<ContainerEntry>();
         foreach (var directory in Directory.EnumerateDirectories(_options.ContainersDirectory))
@@ -42,7 +43,7 @@ public sealed partial class ContainerEngine
             var entry = new ContainerEntry(context);
             if (record.State == ContainerState.Removed)
             {
-                await ReleaseAsync(context, cancellationToken);
+                await ReleaseAsync(context, runtimeMayKnow: true, cancellationToken);
                 continue;
             }
 

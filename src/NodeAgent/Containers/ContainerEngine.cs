@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Security.Cryptography;
 using Flotilla.NodeAgent.Images;
 using Flotilla.NodeAgent.Runtime;
@@ -75,12 +76,14 @@ public sealed partial class ContainerEngine : IImageUsage
             StateJson.Write(paths.RecordFile, context.Record);
             foreach (var hook in _hooks)
             {
+                var started = Stopwatch.GetTimestamp();
                 await hook.CreateAsync(context, cancellationToken);
+                Step(name, hook, "create", started);
             }
         }
         catch
         {
-            await ReleaseAsync(context, CancellationToken.None);
+            await ReleaseAsync(context, runtimeMayKnow: false, CancellationToken.None);
             ReleaseName(name);
             throw;
         }
@@ -235,7 +238,9 @@ public sealed partial class ContainerEngine : IImageUsage
 
             ContainerLifecycle.EnsureCanMove(record.Name, record.State, ContainerState.Removed, "remove");
             entry.Context.Record = record with { State = ContainerState.Removed };
-            await ReleaseAsync(entry.Context, cancellationToken);
+
+            // Exited is saved only once the runtime has deleted the container (exit handling, a failed start).
+            await ReleaseAsync(entry.Context, runtimeMayKnow: record.State != ContainerState.Exited, cancellationToken);
             _containers.TryRemove(record.Id, out _);
             ReleaseName(record.Name);
             _logs.Forget(record.Id);
@@ -287,13 +292,16 @@ public sealed partial class ContainerEngine : IImageUsage
         {
             foreach (var hook in _hooks)
             {
+                var started = Stopwatch.GetTimestamp();
                 await hook.BeforeStartAsync(context, bundle, cancellationToken);
+                Step(context.Record.Name, hook, "before start", started);
             }
 
             bundle.WriteTo(context.Paths.Directory);
             _logs.Open(id, context.Paths);
-            var pid = await _runtime.CreateAsync(id, context.Paths.Directory, context.Paths.StdoutPipe, context.Paths.StderrPipe, cancellationToken);
-            await _runtime.StartAsync(id, cancellationToken);
+            var running = Stopwatch.GetTimestamp();
+            var pid = await _runtime.RunDetachedAsync(id, context.Paths.Directory, context.Paths.StdoutPipe, context.Paths.StderrPipe, cancellationToken);
+            Step(context.Record.Name, "runtime run", running);
             Save(entry, context.Record with
             {
                 State = ContainerState.Running,
@@ -335,7 +343,9 @@ public sealed partial class ContainerEngine : IImageUsage
         {
             try
             {
+                var started = Stopwatch.GetTimestamp();
                 await _hooks[index].AfterExitAsync(context, CancellationToken.None);
+                Step(context.Record.Name, _hooks[index], "after exit", started);
             }
             catch (Exception error) when (error is IOException or InvalidOperationException)
             {
@@ -344,20 +354,42 @@ public sealed partial class ContainerEngine : IImageUsage
         }
     }
 
-    /// <summary>Runs every hook's removal in reverse order and deletes the container's directory.</summary>
-    private async Task ReleaseAsync(ContainerContext context, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs every hook's removal in reverse order and deletes the container's directory. The runtime is asked
+    /// to forget the container first unless it already has (<paramref name="runtimeMayKnow"/> false).
+    /// </summary>
+    private async Task ReleaseAsync(ContainerContext context, bool runtimeMayKnow, CancellationToken cancellationToken)
     {
-        await _runtime.DeleteAsync(context.Record.Id, force: true, cancellationToken);
-        for (var index = _hooks.Count - 1; index >= 0; index--)
+        var name = context.Record.Name;
+        if (runtimeMayKnow)
         {
-            await _hooks[index].RemoveAsync(context, cancellationToken);
+            var deleting = Stopwatch.GetTimestamp();
+            await _runtime.DeleteAsync(context.Record.Id, force: true, cancellationToken);
+            Step(name, "runtime delete", deleting);
         }
 
-        if (Directory.Exists(context.Paths.Directory))
+        for (var index = _hooks.Count - 1; index >= 0; index--)
         {
-            Directory.Delete(context.Paths.Directory, recursive: true);
+            var started = Stopwatch.GetTimestamp();
+            await _hooks[index].RemoveAsync(context, cancellationToken);
+            Step(name, _hooks[index], "remove", started);
+        }
+
+        var removing = Stopwatch.GetTimestamp();
+        Discard(context.Paths.Directory);
+        Step(name, "directory discard", removing);
+    }
+
+    private void Step(string name, IContainerHook hook, string step, long started)
+    {
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            Log.Step(_logger, name, $"{hook.GetType().Name} {step}", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
     }
+
+    private void Step(string name, string step, long started) =>
+        Log.Step(_logger, name, step, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
 
     private void Save(ContainerEntry entry, ContainerRecord record)
     {

@@ -22,6 +22,7 @@ internal sealed class ContainerEngineService(ContainerEngine engine) : IHostedSe
         try
         {
             await _loops.WaitAsync(cancellationToken);
+            await engine.TrashEmptied.WaitAsync(cancellationToken);
         }
         catch (OperationCanceledException)
         {

@@ -6,7 +6,8 @@ namespace Flotilla.NodeAgent.Containers;
 /// <summary>
 /// The container's root filesystem: an overlay of the image's layers (read-only) and the container's own
 /// writable layer (<c>upper/</c>, <c>work/</c>). It stays mounted from create to remove, so files written
-/// survive stop/start; remove deletes the writable layer.
+/// survive stop/start; remove deletes the writable layer. The layer of an auto-remove (<c>run --rm</c>)
+/// container is mounted <c>volatile</c>: it is deleted at exit, so the overlay need not sync it to disk.
 /// </summary>
 public sealed class RootfsHook(IImageStore images) : ContainerHook
 {
@@ -64,7 +65,19 @@ public sealed class RootfsHook(IImageStore images) : ContainerHook
             layers = [empty];
         }
 
-        LinuxNative.MountOverlay(context.Paths.Rootfs, string.Join(':', layers.Reverse()), context.Paths.Upper, context.Paths.Work);
+        var volatileUpper = context.Record.Spec.AutoRemove;
+        if (volatileUpper)
+        {
+            // A volatile overlay leaves work/work/incompat/volatile behind, and the kernel refuses to mount
+            // that work directory again (after a host reboot) until it is gone.
+            var incompatible = Path.Combine(context.Paths.Work, "work", "incompat");
+            if (Directory.Exists(incompatible))
+            {
+                Directory.Delete(incompatible, recursive: true);
+            }
+        }
+
+        LinuxNative.MountOverlay(context.Paths.Rootfs, string.Join(':', layers.Reverse()), context.Paths.Upper, context.Paths.Work, volatileUpper);
     }
 
     private static bool IsMounted(string path)

@@ -46,12 +46,12 @@ internal static class ImageEndpoints
             var result = new JsonArray();
             if (image.RepoTags.Contains(name) || image.RepoTags.Any(t => t.StartsWith(name + ":", StringComparison.Ordinal)))
             {
-                result.Add(new JsonObject { ["Untagged"] = name });
+                result.Add((JsonNode)new JsonObject { ["Untagged"] = name });
             }
 
             if (images.Find(image.Id) is null)
             {
-                result.Add(new JsonObject { ["Deleted"] = image.Id });
+                result.Add((JsonNode)new JsonObject { ["Deleted"] = image.Id });
             }
 
             return ContainerEndpoints.Json(result);

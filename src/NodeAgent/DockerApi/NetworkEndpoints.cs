@@ -71,7 +71,7 @@ internal static class NetworkEndpoints
         if (network.Options is { } options)
         {
             var subnet = Ipv4Subnet.Parse(options.Subnet);
-            config.Add(new JsonObject { ["Subnet"] = subnet.ToString(), ["Gateway"] = Ipv4Subnet.Format(subnet.Gateway) });
+            config.Add((JsonNode)new JsonObject { ["Subnet"] = subnet.ToString(), ["Gateway"] = Ipv4Subnet.Format(subnet.Gateway) });
         }
 
         var driverOptions = new JsonObject();

@@ -17,7 +17,7 @@ internal sealed class ImageCatalog
         _path = path;
         if (File.Exists(path))
         {
-            foreach (var image in JsonSerializer.Deserialize<List<StoredImage>>(File.ReadAllBytes(path)) ?? [])
+            foreach (var image in JsonSerializer.Deserialize(File.ReadAllBytes(path), OciJson.TypeInfo<List<StoredImage>>(OciJson.Plain)) ?? [])
             {
                 _images[image.Record.Id] = image;
             }
@@ -114,7 +114,7 @@ internal sealed class ImageCatalog
     private void Save()
     {
         var temp = _path + ".tmp";
-        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(_images.Values.ToList()));
+        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(_images.Values.ToList(), OciJson.TypeInfo<List<StoredImage>>(OciJson.Plain)));
         File.Move(temp, _path, overwrite: true);
     }
 }

@@ -108,7 +108,7 @@ internal sealed partial class ImageStore
             Annotations = annotations,
         }]);
         await File.WriteAllTextAsync(Path.Join(directory, "oci-layout"), """{"imageLayoutVersion":"1.0.0"}""", cancellationToken);
-        await File.WriteAllBytesAsync(Path.Join(directory, "index.json"), JsonSerializer.SerializeToUtf8Bytes(index, OciJson.Options), cancellationToken);
+        await File.WriteAllBytesAsync(Path.Join(directory, "index.json"), JsonSerializer.SerializeToUtf8Bytes(index, OciJson.TypeInfo<OciIndex>(OciJson.Options)), cancellationToken);
         ImageStoreLog.Saved(_logger, reference, directory);
     }
 
@@ -205,7 +205,7 @@ internal sealed partial class ImageStore
                 }
 
                 var manifest = new OciManifest(2, MediaTypes.OciManifest, config with { MediaType = MediaTypes.OciConfig }, layers);
-                var body = JsonSerializer.SerializeToUtf8Bytes(manifest, OciJson.Options);
+                var body = JsonSerializer.SerializeToUtf8Bytes(manifest, OciJson.TypeInfo<OciManifest>(OciJson.Options));
                 var tags = (entry.RepoTags ?? []).Select(t => ImageReference.TryParse(t, out var parsed, out _) ? parsed.FamiliarTag : null).OfType<string>().ToList();
                 var request = new InstallRequest(Digests.Of(body), MediaTypes.OciManifest, body, manifest, tags, []);
                 var stored = await InstallAsync(request, (blob, _, _, _) => throw new InvalidImageContentException($"blob {blob.Digest} is missing from the archive"), null, cancellationToken);
@@ -243,7 +243,7 @@ internal sealed partial class ImageStore
         return new OciDescriptor(MediaTypes.OciLayer, digest, input.Length);
     }
 
-    private sealed record DockerArchiveEntry(
+    internal sealed record DockerArchiveEntry(
         [property: JsonPropertyName("Config")] string? Config,
         [property: JsonPropertyName("RepoTags")] IReadOnlyList<string>? RepoTags,
         [property: JsonPropertyName("Layers")] IReadOnlyList<string>? Layers);

@@ -9,7 +9,7 @@ internal sealed partial class ImageStore
     {
         var image = ImageReference.Parse(reference);
         var started = Stopwatch.GetTimestamp();
-        var bytesBefore = ImageMetrics.PullBytes.Value;
+        var bytesBefore = ImageMetrics.PullBytes;
         try
         {
             var client = new RegistryClient(_http, image, FindCredentials(image), IsPlainHttp(image.RegistryHost), _options.DownloadAttempts);
@@ -29,25 +29,23 @@ internal sealed partial class ImageStore
                 image.FamiliarTag is { } tag ? [tag] : [], [repoDigest]);
             var stored = await InstallAsync(request, client.DownloadBlobAsync, progress, cancellationToken);
             var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-            ImageMetrics.PullDuration.WithLabels("success").Observe(seconds);
-            ImageStoreLog.Pulled(_logger, image.ToString(), stored.Record.Id, seconds, (long)(ImageMetrics.PullBytes.Value - bytesBefore));
+            ImageStoreLog.Pulled(_logger, image.ToString(), stored.Record.Id, seconds, ImageMetrics.PullBytes - bytesBefore);
             return stored.Record;
         }
         catch (Exception e) when (e is HttpRequestException or IOException or RegistryClient.TransientRegistryException)
         {
-            RecordFailure(reference, started, e);
+            RecordFailure(reference, e);
             throw new ImagePullException($"pulling {image} from {image.RegistryHost} failed: {e.Message}", e);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            RecordFailure(reference, started, e);
+            RecordFailure(reference, e);
             throw;
         }
     }
 
-    private void RecordFailure(string reference, long started, Exception e)
+    private void RecordFailure(string reference, Exception e)
     {
-        ImageMetrics.PullDuration.WithLabels("failure").Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
         ImageStoreLog.PullFailed(_logger, reference, e.Message);
     }
 

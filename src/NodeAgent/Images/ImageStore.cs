@@ -185,9 +185,7 @@ internal sealed partial class ImageStore : IImageStore, IDisposable
                 reporter.Report("Downloading", 0);
                 await EnsureBlobAsync(layer, fetch, written, reporter.Downloaded, token);
                 reporter.Report("Extracting", layer.Size);
-                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 await _layers.EnsureAsync(chainIds[i], diffIds[i], _content.BlobPath(layer.Digest), _options.MaxLayerSize, token);
-                ImageMetrics.LayerUnpackDuration.Observe(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
                 reporter.Report("Pull complete", layer.Size);
             });
 

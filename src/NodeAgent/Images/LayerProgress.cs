@@ -10,7 +10,7 @@ internal sealed class LayerProgress(IProgress<PullProgress>? progress, string di
     {
         if (delta > 0)
         {
-            ImageMetrics.PullBytes.Inc(delta);
+            ImageMetrics.AddPullBytes(delta);
         }
 
         var current = Interlocked.Add(ref _current, delta);

@@ -36,7 +36,7 @@ internal sealed class LayerStore
     public long? Size(string chainId)
     {
         var metadata = Path.Join(_root, Digests.Hex(chainId), MetadataFile);
-        return File.Exists(metadata) ? JsonSerializer.Deserialize<LayerMetadata>(File.ReadAllBytes(metadata))?.Size : null;
+        return File.Exists(metadata) ? JsonSerializer.Deserialize(File.ReadAllBytes(metadata), OciJson.TypeInfo<LayerMetadata>(OciJson.Plain))?.Size : null;
     }
 
     public IEnumerable<string> List() =>
@@ -76,7 +76,7 @@ internal sealed class LayerStore
                     throw new InvalidImageContentException($"layer {chainId} uncompresses to content with digest {actualDiffId}, but the image config lists diff id {diffId}; refused");
                 }
 
-                await File.WriteAllBytesAsync(Path.Join(work, MetadataFile), JsonSerializer.SerializeToUtf8Bytes(new LayerMetadata(chainId, diffId, size)), cancellationToken);
+                await File.WriteAllBytesAsync(Path.Join(work, MetadataFile), JsonSerializer.SerializeToUtf8Bytes(new LayerMetadata(chainId, diffId, size), OciJson.TypeInfo<LayerMetadata>(OciJson.Plain)), cancellationToken);
                 try
                 {
                     Directory.Move(work, Path.Join(_root, Digests.Hex(chainId)));
@@ -119,5 +119,5 @@ internal sealed class LayerStore
         return size;
     }
 
-    private sealed record LayerMetadata(string ChainId, string DiffId, long Size);
+    internal sealed record LayerMetadata(string ChainId, string DiffId, long Size);
 }

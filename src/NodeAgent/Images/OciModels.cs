@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Flotilla.NodeAgent.Images;
 
@@ -68,13 +69,20 @@ internal static class OciJson
     {
         PropertyNameCaseInsensitive = false,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        TypeInfoResolver = ImageJsonContext.Default,
     };
+
+    /// <summary>The serializer's defaults, for the agent's own files (the catalog, layer metadata).</summary>
+    public static readonly JsonSerializerOptions Plain = new() { TypeInfoResolver = ImageJsonContext.Default };
+
+    /// <summary>The generated metadata of <typeparamref name="T"/> under <paramref name="options"/>.</summary>
+    public static JsonTypeInfo<T> TypeInfo<T>(JsonSerializerOptions options) => (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T));
 
     public static T Parse<T>(ReadOnlySpan<byte> json, string what)
     {
         try
         {
-            return JsonSerializer.Deserialize<T>(json, Options) ?? throw new InvalidImageContentException($"{what} is empty");
+            return JsonSerializer.Deserialize(json, TypeInfo<T>(Options)) ?? throw new InvalidImageContentException($"{what} is empty");
         }
         catch (JsonException e)
         {

@@ -90,9 +90,9 @@ public sealed class OciBundleSpec
         var namespaces = new JsonArray(Namespace("pid"), Namespace("ipc"), Namespace("uts"), Namespace("mount"));
         if (!HostNetwork)
         {
-            namespaces.Add(NetworkNamespacePath is null
+            namespaces.Add((JsonNode)(NetworkNamespacePath is null
                 ? Namespace("network")
-                : new JsonObject { ["type"] = "network", ["path"] = NetworkNamespacePath });
+                : new JsonObject { ["type"] = "network", ["path"] = NetworkNamespacePath }));
         }
 
         var resources = new JsonObject
@@ -117,7 +117,7 @@ public sealed class OciBundleSpec
         var mounts = new JsonArray();
         foreach (var mount in DefaultMounts().Concat(Mounts))
         {
-            mounts.Add(new JsonObject
+            mounts.Add((JsonNode)new JsonObject
             {
                 ["destination"] = mount.Destination,
                 ["type"] = mount.Type,

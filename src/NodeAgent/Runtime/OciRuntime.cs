@@ -16,8 +16,12 @@ public sealed class OciRuntime(IOptions<RuntimeOptions> options, AgentMetrics me
 
     public string BinaryPath => _options.Path;
 
-    /// <summary>Creates the container from <paramref name="bundle"/>; its stdout/stderr append to the given files.</summary>
-    public async Task<int> CreateAsync(string id, string bundle, string stdoutFile, string stderrFile, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates and starts the container from <paramref name="bundle"/> in one runtime call (<c>run --detach</c>,
+    /// one process instead of <c>create</c> then <c>start</c>); its stdout/stderr append to the given files.
+    /// Returns the pid of its init process.
+    /// </summary>
+    public async Task<int> RunDetachedAsync(string id, string bundle, string stdoutFile, string stderrFile, CancellationToken cancellationToken)
     {
         var pidFile = Path.Combine(bundle, "init.pid");
         File.Delete(pidFile);
@@ -30,23 +34,21 @@ public sealed class OciRuntime(IOptions<RuntimeOptions> options, AgentMetrics me
             ArgumentList =
             {
                 "-c", "exec \"$0\" \"$@\" </dev/null >>\"$FLOTILLA_STDOUT\" 2>>\"$FLOTILLA_STDERR\"",
-                _options.Path, "--root", _options.Root, "create", "--bundle", bundle, "--pid-file", pidFile, id,
+                _options.Path, "--root", _options.Root, "run", "--detach", "--bundle", bundle, "--pid-file", pidFile, id,
             },
             Environment = { ["FLOTILLA_STDOUT"] = stdoutFile, ["FLOTILLA_STDERR"] = stderrFile },
             UseShellExecute = false,
         };
-        var result = await RunAsync("create", start, cancellationToken);
+        var result = await RunAsync("run", start, cancellationToken);
         if (result.ExitCode != 0)
         {
             var error = ReadFrom(stderrFile, errorStart).Trim();
-            throw new RuntimeException($"runtime create failed: {Summarize(error)}");
+            throw new RuntimeException($"runtime run failed: {Summarize(error)}");
         }
 
         var pidText = await File.ReadAllTextAsync(pidFile, cancellationToken);
         return int.Parse(pidText.Trim(), System.Globalization.CultureInfo.InvariantCulture);
     }
-
-    public Task StartAsync(string id, CancellationToken cancellationToken) => CheckedAsync("start", cancellationToken, "start", id);
 
     public Task KillAsync(string id, string signal, CancellationToken cancellationToken) => CheckedAsync("kill", cancellationToken, "kill", id, signal);
 

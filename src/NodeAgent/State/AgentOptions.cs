@@ -27,5 +27,8 @@ public sealed class AgentOptions
 
     public string VolumesDirectory => Path.Combine(StateDirectory, "volumes");
 
+    /// <summary>Removed containers' directories, moved out of <see cref="ContainersDirectory"/> and deleted in the background.</summary>
+    public string TrashDirectory => Path.Combine(StateDirectory, "trash");
+
     public string CgroupParent => $"flotilla/{NodeId}";
 }

@@ -107,10 +107,14 @@ public abstract class AgentProcessRestartTests(string runtime) : IAsyncLifetime
 
         await _agent.KillAsync();
         await ProcessRunner.RunCheckedAsync("kill", ["-KILL", crashedPid.ToString(CultureInfo.InvariantCulture)]);
+        var leftover = Directory.CreateDirectory(Path.Combine(_root, "state", "trash", "removal-cut-short-by-the-kill", "upper")).Parent!.FullName;
         Assert.True(IsRunning(runnerPid), "the running container died with the agent");
         await Task.Delay(500); // The container keeps logging with no agent around.
 
         _agent = await StartAgentAsync();
+
+        // A removed container's directory whose deletion the kill cut short is deleted now.
+        Assert.False(Directory.Exists(leftover), "the trash was not emptied at start");
 
         // Running containers kept running and are managed: inspect, logs (including what was written meanwhile), exec, stop.
         Assert.Equal(runnerPid, await PidAsync("runner"));

@@ -35,6 +35,38 @@ public abstract class ContainerLifecycleTests(string runtime) : AgentTests(runti
     }
 
     [Fact]
+    public async Task AutoRemoveContainer_WritesToAVolatileLayer_AndIsGoneOnceItExits()
+    {
+        var kept = await RunAsync(Spec("kept", "sh", "-c", "echo data > /note; sleep 60"));
+        var transient = await RunAsync(Spec("transient", "sh", "-c", "echo data > /note; sleep 60") with { AutoRemove = true });
+        var transientPaths = Engine.PathsOf(transient.Id);
+        await WaitForAsync(() => File.Exists(Path.Combine(transientPaths.Upper, "note")), "transient's /note in its upper layer");
+
+        // Only the layer that is thrown away at exit skips the overlay's syncs.
+        Assert.DoesNotContain("volatile", OverlayOptions(Engine.PathsOf(kept.Id).Rootfs));
+        Assert.Contains("volatile", OverlayOptions(transientPaths.Rootfs));
+
+        var removed = Engine.WaitAsync(transient.Id, "removed", CancellationToken.None);
+        await Engine.KillAsync("transient", "KILL", CancellationToken.None);
+        await removed.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Throws<ContainerNotFoundException>(() => Engine.Get("transient"));
+        Assert.False(Directory.Exists(transientPaths.Directory));
+        Assert.DoesNotContain(File.ReadLines("/proc/self/mountinfo"), line => line.Contains(transient.Id, StringComparison.Ordinal));
+
+        // Its directory went to the trash and is deleted in the background.
+        await Engine.TrashEmptied.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(Agent.StateDirectory, "trash")));
+        Assert.Equal(ContainerState.Running, Engine.Get("kept").State);
+    }
+
+    /// <summary>The super-block options of the overlay mounted at <paramref name="target"/> (after mountinfo's " - fstype source ").</summary>
+    private static string OverlayOptions(string target)
+    {
+        var line = File.ReadLines("/proc/self/mountinfo").Single(l => l.Split(' ')[4] == target);
+        return line[(line.IndexOf(" - ", StringComparison.Ordinal) + 3)..].Split(' ')[2];
+    }
+
+    [Fact]
     public async Task InvalidTransitions_AreTypedErrorsThatSayWhatToDo()
     {
         await RunAsync(Spec("web1", "sleep", "60"));

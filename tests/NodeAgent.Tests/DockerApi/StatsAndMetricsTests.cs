@@ -72,8 +72,7 @@ public abstract class StatsAndMetricsTests(string runtime) : AgentTests(runtime)
 
         Assert.Equal(1, metrics["flotilla_agent_containers{state=\"running\"}"]);
         Assert.Equal(1, metrics["flotilla_agent_containers{state=\"exited\"}"]);
-        Assert.True(metrics["flotilla_agent_runtime_call_duration_seconds_count{operation=\"create\"}"] >= 2);
-        Assert.True(metrics["flotilla_agent_runtime_call_duration_seconds_count{operation=\"start\"}"] >= 2);
+        Assert.True(metrics["flotilla_agent_runtime_call_duration_seconds_count{operation=\"run\"}"] >= 2);
         Assert.Equal(1, metrics["flotilla_agent_image_pull_duration_seconds_count"]);
         Assert.True(metrics["flotilla_agent_image_pull_bytes_total"] >= pulled.Layers.Sum(l => l.Blob.Size));
     }
