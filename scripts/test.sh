@@ -24,6 +24,12 @@ dotnet publish src/Runtime/Runtime.csproj -c Release -o artifacts/bin/Runtime -n
 echo "test: publishing flotilla (NativeAOT) to artifacts/bin/Cli; tests/Cli.Tests runs that binary"
 dotnet publish src/Cli/Cli.csproj -c Release -o artifacts/bin/Cli -nologo -v:q
 export FLOTILLA_CLI="$PWD/artifacts/bin/Cli/flotilla"
+# The services as scripts/up.sh and scripts/fleet.sh run them (the agent is NativeAOT: about two minutes to
+# compile), published now so the tests that run those scripts do not compile them under the tests' load.
+for p in NodeAgent ControlPlane Gateway; do
+  echo "test: publishing $p to artifacts/bin/$p"
+  dotnet publish "src/$p/$p.csproj" -c Release -o "artifacts/bin/$p" -nologo -v:q
+done
 
 log=$(mktemp)
 trap 'rm -f "$log" "$log.uncategorized"' EXIT

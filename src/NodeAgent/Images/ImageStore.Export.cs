@@ -49,7 +49,7 @@ internal sealed partial class ImageStore
                 }
 
                 var manifest = new OciManifest(2, MediaTypes.OciManifest, new OciDescriptor(MediaTypes.OciConfig, record.Id, configSize), layers);
-                var body = JsonSerializer.SerializeToUtf8Bytes(manifest, OciJson.Options);
+                var body = JsonSerializer.SerializeToUtf8Bytes(manifest, OciJson.TypeInfo<OciManifest>(OciJson.Options));
                 var manifestDigest = Digests.Of(body);
                 if (sizes.TryAdd(manifestDigest, body.Length))
                 {
@@ -61,7 +61,7 @@ internal sealed partial class ImageStore
                     Platform = new OciPlatform(record.Architecture, record.Os),
                 };
                 index.AddRange(tags.Count == 0 ? [descriptor] : tags.Select(t => descriptor with { Annotations = IndexAnnotations(t) }));
-                dockerManifest.Add(new JsonObject
+                dockerManifest.Add((JsonNode)new JsonObject
                 {
                     ["Config"] = BlobName(record.Id),
                     ["RepoTags"] = tags.Count == 0 ? null : new JsonArray([.. tags.Select(t => (JsonNode)t)]),
@@ -70,15 +70,17 @@ internal sealed partial class ImageStore
                 AddRepositories(repositories, tags, record.DiffIds);
             }
 
-            var indexBody = JsonSerializer.SerializeToUtf8Bytes(new OciIndex(2, MediaTypes.OciIndex, index), OciJson.Options);
+            var indexBody = JsonSerializer.SerializeToUtf8Bytes(new OciIndex(2, MediaTypes.OciIndex, index), OciJson.TypeInfo<OciIndex>(OciJson.Options));
             await WriteFileAsync(tar, "index.json", new MemoryStream(indexBody, writable: false), cancellationToken);
-            await WriteFileAsync(tar, "manifest.json", new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(dockerManifest), writable: false), cancellationToken);
+            await WriteFileAsync(tar, "manifest.json", new MemoryStream(Utf8(dockerManifest), writable: false), cancellationToken);
             await WriteFileAsync(tar, "oci-layout", new MemoryStream("""{"imageLayoutVersion":"1.0.0"}"""u8.ToArray(), writable: false), cancellationToken);
-            await WriteFileAsync(tar, "repositories", new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(repositories), writable: false), cancellationToken);
+            await WriteFileAsync(tar, "repositories", new MemoryStream(Utf8(repositories), writable: false), cancellationToken);
         }
 
         ImageStoreLog.SavedArchive(_logger, string.Join(", ", references), images.Count);
     }
+
+    private static byte[] Utf8(JsonNode node) => System.Text.Encoding.UTF8.GetBytes(node.ToJsonString());
 
     /// <summary>The images the references name, each once, with the tags the references named (none for an id or digest).</summary>
     private List<(StoredImage Image, List<string> Tags)> ResolveForSave(IReadOnlyList<string> references)
