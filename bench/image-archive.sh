@@ -10,6 +10,7 @@
 # load_ratio_vs_docker / save_ratio_vs_docker = median of the per-run ratios (≤ 1.0 is the target).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib/layered-image.sh
 runs=${1:-5}
 export DOCKER_API_VERSION=1.41 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 runtime=$(command -v runc)
@@ -39,24 +40,14 @@ echo "image-archive: building the agent (Release)" >&2
 dotnet publish src/NodeAgent/NodeAgent.csproj -c Release -o "$work/agent" -nologo -v:q >/dev/null
 
 echo "image-archive: building a 6-layer image (busybox-static + 5 layers of random and text files, ~55 MB)" >&2
-mkdir -p "$work/ctx"
-cp /bin/busybox "$work/ctx/busybox"
-for layer in 1 2 3 4 5; do
-  dir="$work/ctx/layer$layer/data/layer$layer"
-  mkdir -p "$dir"
-  head -c $((8 << 20)) /dev/urandom >"$dir/random.bin"
-  for i in $(seq 1 200); do seq $((i * 100)) $((i * 100 + 2000)) >"$dir/text-$i.txt"; done
-  tar -C "$work/ctx/layer$layer" -cf "$work/ctx/layer$layer.tar" .
-  rm -rf "$work/ctx/layer$layer"
-done
-printf 'FROM scratch\nCOPY busybox /bin/busybox\nADD layer1.tar /\nADD layer2.tar /\nADD layer3.tar /\nADD layer4.tar /\nADD layer5.tar /\nCMD ["/bin/busybox", "sh"]\n' >"$work/ctx/Dockerfile"
+layered_image_context "$work/ctx"
 DOCKER_BUILDKIT=0 docker build -q -t "$image" "$work/ctx" >/dev/null
 rm -rf "$work/ctx"
 docker save -o "$work/archive.tar" "$image"
 
 echo "image-archive: starting the agent" >&2
 ip netns add "$netns"
-dotnet "$work/agent/Flotilla.NodeAgent.dll" \
+"$work/agent/Flotilla.NodeAgent" \
   --Agent:StateDirectory="$work/state" --Agent:SocketPath="$socket" --Agent:HttpPort=0 --Agent:NodeId="$node" \
   --Runtime:Path="$runtime" --Runtime:Root="/run/flotilla-$node" \
   --Networking:BridgeName="flt$suffix" --Networking:Subnet=10.214.0.0/24 \

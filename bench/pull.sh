@@ -14,6 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib/registry.sh
+source bench/lib/layered-image.sh
 repo=$(pwd)
 runs=${1:-5}
 export DOCKER_API_VERSION=1.41 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -33,27 +34,7 @@ start_registry "$work" bench
 image="$address/flotilla-bench/pull:$tag"
 
 echo "bench: building a 6-layer image (busybox-static + 5 layers of mixed files, ~100 MiB unpacked)" >&2
-mkdir -p "$work/ctx"
-cp /bin/busybox "$work/ctx/busybox"
-for layer in 1 2 3 4 5; do
-  dir="$work/ctx/layer$layer/data/layer$layer"
-  mkdir -p "$dir"
-  # Half incompressible, half text: realistic gzip work per layer.
-  head -c $((8 << 20)) /dev/urandom >"$dir/random.bin"
-  for i in $(seq 1 200); do seq $((i * 100)) $((i * 100 + 2000)) >"$dir/text-$i.txt"; done
-  tar -C "$work/ctx/layer$layer" -cf "$work/ctx/layer$layer.tar" .
-  rm -rf "$work/ctx/layer$layer"
-done
-cat >"$work/ctx/Dockerfile" <<'EOF'
-FROM scratch
-COPY busybox /bin/busybox
-ADD layer1.tar /
-ADD layer2.tar /
-ADD layer3.tar /
-ADD layer4.tar /
-ADD layer5.tar /
-CMD ["/bin/busybox", "sh"]
-EOF
+layered_image_context "$work/ctx"
 DOCKER_BUILDKIT=0 docker build -q -t "$image" "$work/ctx" >/dev/null
 docker push -q "$image" >/dev/null
 docker rmi -f "$image" >/dev/null
