@@ -37,7 +37,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "image-archive: building the agent (Release)" >&2
-dotnet publish src/NodeAgent/NodeAgent.csproj -c Release -o "$work/agent" -nologo -v:q >/dev/null
+dotnet publish src/NodeAgent/NodeAgent.csproj -c Release -o artifacts/bin/NodeAgent -nologo -v:q >/dev/null
 
 echo "image-archive: building a 6-layer image (busybox-static + 5 layers of random and text files, ~55 MB)" >&2
 layered_image_context "$work/ctx"
@@ -47,7 +47,7 @@ docker save -o "$work/archive.tar" "$image"
 
 echo "image-archive: starting the agent" >&2
 ip netns add "$netns"
-"$work/agent/Flotilla.NodeAgent" \
+artifacts/bin/NodeAgent/Flotilla.NodeAgent \
   --Agent:StateDirectory="$work/state" --Agent:SocketPath="$socket" --Agent:HttpPort=0 --Agent:NodeId="$node" \
   --Runtime:Path="$runtime" --Runtime:Root="/run/flotilla-$node" \
   --Networking:BridgeName="flt$suffix" --Networking:Subnet=10.214.0.0/24 \
