@@ -46,6 +46,27 @@ public sealed class TestControlPlane : IAsyncDisposable
     public static async Task<TestControlPlane> StartAsync(
         string dataDirectory, string? redis = null, string? clusterId = null, IDictionary<string, string>? extra = null)
     {
+        // A port the kernel handed out as free can be taken by another test's connection before the silo binds it:
+        // then start again on fresh ports.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await TryStartAsync(dataDirectory, redis, clusterId, extra);
+            }
+            catch (Exception error) when (attempt < 3 && IsAddressInUse(error))
+            {
+            }
+        }
+    }
+
+    private static bool IsAddressInUse(Exception error) =>
+        error is Microsoft.AspNetCore.Connections.AddressInUseException
+        || error.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse };
+
+    private static async Task<TestControlPlane> TryStartAsync(
+        string dataDirectory, string? redis, string? clusterId, IDictionary<string, string>? extra)
+    {
         var restPort = FreePorts.Next();
         var grpcPort = FreePorts.Next();
         var args = new Dictionary<string, string>
@@ -76,7 +97,15 @@ public sealed class TestControlPlane : IAsyncDisposable
         }
 
         var app = ControlPlaneHost.Build([.. args.Select(a => $"--{a.Key}={a.Value}")]);
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
         return new TestControlPlane(app, dataDirectory, restPort, grpcPort);
     }
 

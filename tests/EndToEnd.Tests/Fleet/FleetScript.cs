@@ -66,14 +66,17 @@ internal sealed class FleetScript
     {
         for (var attempt = 0; attempt < 50; attempt++)
         {
-            var start = Random.Shared.Next(120, 320) * 100;
+            // 12000-19999 or 30000-32699: clear of the agents' host-port range (20000-29999), where other tests'
+            // containers publish ports, and of the kernel's ephemeral ports (32768 and up).
+            var block = Random.Shared.Next(80 + 27);
+            var start = (block < 80 ? 120 + block : 300 + block - 80) * 100;
             if (Enumerable.Range(start, 100).All(IsFree))
             {
                 return start;
             }
         }
 
-        throw new InvalidOperationException("no block of 100 free TCP ports in 12000-32000");
+        throw new InvalidOperationException("no block of 100 free TCP ports in 12000-19999 or 30000-32699");
     }
 
     private static bool IsFree(int port)
