@@ -11,6 +11,7 @@
 # per container ≤ 1024 KB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib/agent.sh
 source bench/lib/registry.sh
 repo=$(pwd)
 count=${1:-50}
@@ -50,7 +51,6 @@ trap cleanup EXIT
 
 echo "agent-memory: publishing the agent (Release, NativeAOT) to artifacts/bin/NodeAgent" >&2
 dotnet publish src/NodeAgent/NodeAgent.csproj -c Release -o artifacts/bin/NodeAgent -nologo -v:q >/dev/null
-agent=$(realpath artifacts/bin/NodeAgent/Flotilla.NodeAgent)
 
 echo "agent-memory: starting docker-registry and pushing a busybox image" >&2
 mkdir -p "$work/ctx"
@@ -76,16 +76,7 @@ median_rss() { # command printing pids → median over 5 samples of their summed
 }
 
 echo "agent-memory: starting the agent" >&2
-ip netns add "$netns"
-"$agent" \
-  --Agent:StateDirectory="$work/state" --Agent:SocketPath="$socket" --Agent:HttpPort=0 --Agent:NodeId="$node" \
-  --Runtime:Path="$runtime" --Runtime:Root="/run/flotilla-$node" \
-  --Networking:BridgeName="flt$suffix" --Networking:Subnet=10.213.0.0/24 \
-  --Networking:HostNetworkNamespace="/run/netns/$netns" --Networking:NetnsDirectory="$work/netns" \
-  --Logging:LogLevel:Default=Warning >"$work/agent.log" 2>&1 &
-agent_pid=$!
-for _ in $(seq 1 200); do fl version >/dev/null 2>&1 && break; sleep 0.1; done
-fl version >/dev/null || { echo "agent-memory: the agent did not start" >&2; cat "$work/agent.log" >&2; exit 1; }
+start_netns_agent agent-memory 10.213.0.0/24
 fl pull -q "$image" >/dev/null
 fl run --rm "$image" /bin/busybox true >/dev/null # one container through every code path, as any agent has after its first minutes
 sleep 3

@@ -10,6 +10,7 @@
 # load_ratio_vs_docker / save_ratio_vs_docker = median of the per-run ratios (≤ 1.0 is the target).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib/agent.sh
 source bench/lib/layered-image.sh
 runs=${1:-5}
 export DOCKER_API_VERSION=1.41 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -46,17 +47,8 @@ rm -rf "$work/ctx"
 docker save -o "$work/archive.tar" "$image"
 
 echo "image-archive: starting the agent" >&2
-ip netns add "$netns"
-artifacts/bin/NodeAgent/Flotilla.NodeAgent \
-  --Agent:StateDirectory="$work/state" --Agent:SocketPath="$socket" --Agent:HttpPort=0 --Agent:NodeId="$node" \
-  --Runtime:Path="$runtime" --Runtime:Root="/run/flotilla-$node" \
-  --Networking:BridgeName="flt$suffix" --Networking:Subnet=10.214.0.0/24 \
-  --Networking:HostNetworkNamespace="/run/netns/$netns" --Networking:NetnsDirectory="$work/netns" \
-  --Logging:LogLevel:Default=Warning >"$work/agent.log" 2>&1 &
-agent_pid=$!
-for _ in $(seq 1 300); do fl version >/dev/null 2>&1 && break; sleep 0.1; done
-fl version >/dev/null || { echo "image-archive: the agent did not start" >&2; cat "$work/agent.log" >&2; exit 1; }
-# One untimed load and save each, so the agent's code paths are JIT-compiled as a long-running dockerd's are.
+start_netns_agent image-archive 10.214.0.0/24
+# One untimed load and save each, so both daemons start the timed runs warm (page cache, first-use paths).
 fl load -q -i "$work/archive.tar" >/dev/null
 fl save -o "$work/warm.tar" "$image"
 rm -f "$work/warm.tar"
