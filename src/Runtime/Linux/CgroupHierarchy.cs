@@ -7,7 +7,7 @@ internal sealed record CgroupHierarchy(string MountPoint, IReadOnlyList<string> 
     public static IReadOnlyList<CgroupHierarchy> Discover()
     {
         var result = new List<CgroupHierarchy>();
-        foreach (var line in File.ReadLines("/proc/self/mountinfo"))
+        foreach (var line in Native.RawFile.ReadAllText("/proc/self/mountinfo").Split('\n'))
         {
             var separator = line.IndexOf(" - ", StringComparison.Ordinal);
             if (separator < 0)
