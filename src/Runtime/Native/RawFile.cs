@@ -21,22 +21,48 @@ internal static unsafe class RawFile
         }
         try
         {
-            var buffer = new byte[4096];
-            var length = 0;
+            // Most of these files are a few hundred bytes: read into the stack, and allocate only the result
+            // (fresh heap is what the runtime's allocator has to clear and fault in).
+            Span<byte> first = stackalloc byte[4096];
+            var length = ReadInto(fd, path, first);
+            if (length < first.Length)
+            {
+                return first[..length].ToArray();
+            }
+            var buffer = new byte[first.Length * 4];
+            first.CopyTo(buffer);
             while (true)
             {
                 if (length == buffer.Length)
                 {
                     Array.Resize(ref buffer, buffer.Length * 2);
                 }
-                nint read;
-                fixed (byte* b = buffer)
-                {
-                    read = Libc.Read(fd, b + length, (nuint)(buffer.Length - length));
-                }
+                var read = ReadInto(fd, path, buffer.AsSpan(length));
                 if (read == 0)
                 {
                     return buffer.AsSpan(0, length).ToArray();
+                }
+                length += read;
+            }
+        }
+        finally
+        {
+            Libc.Close(fd);
+        }
+    }
+
+    /// <summary>Reads until <paramref name="buffer"/> is full or the file ends; returns the bytes read.</summary>
+    private static int ReadInto(int fd, string path, Span<byte> buffer)
+    {
+        var done = 0;
+        fixed (byte* start = buffer)
+        {
+            while (done < buffer.Length)
+            {
+                var read = Libc.Read(fd, start + done, (nuint)(buffer.Length - done));
+                if (read == 0)
+                {
+                    break;
                 }
                 if (read < 0)
                 {
@@ -47,13 +73,10 @@ internal static unsafe class RawFile
                     }
                     continue;
                 }
-                length += (int)read;
+                done += (int)read;
             }
         }
-        finally
-        {
-            Libc.Close(fd);
-        }
+        return done;
     }
 
     /// <summary>The file's whole content as UTF-8 text, or null when it does not exist.</summary>
