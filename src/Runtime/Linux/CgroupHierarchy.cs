@@ -4,7 +4,7 @@ namespace Flotilla.Runtime.Linux;
 internal sealed record CgroupHierarchy(string MountPoint, IReadOnlyList<string> Controllers, bool IsV2)
 {
     /// <summary>The hierarchies mounted in this mount namespace, read from /proc/self/mountinfo.</summary>
-    public static IReadOnlyList<CgroupHierarchy> Discover()
+    public static List<CgroupHierarchy> Discover()
     {
         var result = new List<CgroupHierarchy>();
         // A node's mountinfo has a line per container layer (overlay, with long option lists): only the
@@ -27,7 +27,15 @@ internal sealed record CgroupHierarchy(string MountPoint, IReadOnlyList<string> 
             }
         }
         // One hierarchy per mount point (bind mounts of the same hierarchy would repeat it).
-        return result.GroupBy(h => h.MountPoint).Select(g => g.First()).ToList();
+        var distinct = new List<CgroupHierarchy>(result.Count);
+        foreach (var hierarchy in result)
+        {
+            if (!distinct.Exists(h => h.MountPoint == hierarchy.MountPoint))
+            {
+                distinct.Add(hierarchy);
+            }
+        }
+        return distinct;
     }
 
     /// <summary>A mountinfo line whose filesystem part starts at <paramref name="separator"/> (" - cgroup...").</summary>

@@ -14,14 +14,23 @@ internal sealed class Cgroups
 
     private Cgroups(List<(CgroupHierarchy, string)> dirs) => _dirs = dirs;
 
-    public IReadOnlyList<string> Paths => _dirs.Select(d => d.Dir).ToList();
+    // Loops, not LINQ chains, over these tuples: each Where().Select() on them is a generic virtual call the
+    // native runtime resolves through its type loader at first use (~0.1 ms a start, measured).
+    public IReadOnlyList<string> Paths => _dirs.ConvertAll(d => d.Dir);
 
     /// <summary>What a container's cgroup mount shows: the v1 hierarchies, or the v2 tree on a v2-only host (as runc).</summary>
     public IReadOnlyList<CgroupMountPoint> MountPoints()
     {
-        var pureV2 = _dirs.All(d => d.Hierarchy.IsV2);
-        return _dirs.Where(d => pureV2 || !d.Hierarchy.IsV2)
-            .Select(d => new CgroupMountPoint(d.Hierarchy.Name, d.Dir, d.Hierarchy.IsV2)).ToList();
+        var pureV2 = _dirs.TrueForAll(d => d.Hierarchy.IsV2);
+        var mounts = new List<CgroupMountPoint>(_dirs.Count);
+        foreach (var (hierarchy, dir) in _dirs)
+        {
+            if (pureV2 || !hierarchy.IsV2)
+            {
+                mounts.Add(new CgroupMountPoint(hierarchy.Name, dir, hierarchy.IsV2));
+            }
+        }
+        return mounts;
     }
 
     public static string Normalize(string? cgroupsPath, string id)
@@ -42,16 +51,16 @@ internal sealed class Cgroups
     public static Cgroups Plan(string relativePath, ResourcesSpec? resources)
     {
         var discovered = CgroupHierarchy.Discover();
-        var pureV2 = discovered.All(h => h.IsV2);
-        var hierarchies = pureV2 ? discovered : discovered.Where(h => Needs(h, resources)).ToList();
-        return new Cgroups(hierarchies.Select(h => (h, h.MountPoint.TrimEnd('/') + relativePath)).ToList());
+        var pureV2 = discovered.TrueForAll(h => h.IsV2);
+        var hierarchies = pureV2 ? discovered : discovered.FindAll(h => Needs(h, resources));
+        return new Cgroups(hierarchies.ConvertAll(h => (h, h.MountPoint.TrimEnd('/') + relativePath)));
     }
 
     /// <summary>True on a cgroup v2 only host: a child enters its cgroup as it is cloned (CLONE_INTO_CGROUP), which needs the directory.</summary>
     public bool IsV2Only => _dirs.Count > 0 && _dirs.All(d => d.Hierarchy.IsV2);
 
     /// <summary>The v1 <c>tasks</c> files a process writes "0" to, to enter the container's cgroup itself.</summary>
-    public IReadOnlyList<string> TaskFiles => _dirs.Where(d => !d.Hierarchy.IsV2).Select(d => d.Dir + "/tasks").ToList();
+    public IReadOnlyList<string> TaskFiles => _dirs.FindAll(d => !d.Hierarchy.IsV2).ConvertAll(d => d.Dir + "/tasks");
 
     /// <summary>Creates the planned directories and writes the limits; removes them again when a write fails.</summary>
     public void Create(ResourcesSpec? resources, IReadOnlyList<DeviceSpec>? devices = null)
