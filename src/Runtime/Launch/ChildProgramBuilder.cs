@@ -15,7 +15,8 @@ namespace Flotilla.Runtime.Launch;
 internal sealed unsafe class ChildProgramBuilder : IDisposable
 {
     private readonly List<nint> _native = [];
-    private readonly List<ChildOp> _ops = [];
+    // A Docker-like config compiles to more than 128 ops: sized once instead of grown (and copied) six times.
+    private readonly List<ChildOp> _ops = new(256);
     private readonly List<OpDescription> _descriptions = [];
 
     public ChildProgramBuilder()

@@ -50,7 +50,7 @@ internal static class UserProcess
         {
             try
             {
-                foreach (var line in File.ReadLines(RootPath.FdPath(fd)))
+                foreach (var line in (RawFile.TryReadAllText(RootPath.FdPath(fd)) ?? "").Split('\n'))
                 {
                     var fields = line.Split(':');
                     if (fields.Length >= 6 && long.TryParse(fields[2], System.Globalization.CultureInfo.InvariantCulture, out var id) && id == uid)
@@ -60,7 +60,7 @@ internal static class UserProcess
                     }
                 }
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (IOException)
             {
                 // an unreadable /etc/passwd: HOME=/
             }

@@ -45,7 +45,7 @@ internal static unsafe class Capabilities
     {
         try
         {
-            return int.Parse(File.ReadAllText("/proc/sys/kernel/cap_last_cap").Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            return int.Parse(Native.RawFile.ReadAllText("/proc/sys/kernel/cap_last_cap").Trim(), System.Globalization.CultureInfo.InvariantCulture);
         }
         catch (IOException)
         {

@@ -5,7 +5,7 @@ namespace Flotilla.Runtime.Linux;
 /// <summary>A spec mount's option list split into mount(2) flags, propagation and the data string.</summary>
 internal sealed record MountOptions(ulong Flags, ulong ClearedFlags, IReadOnlyList<ulong> PropagationFlags, string? Data, bool Bind, bool Recursive)
 {
-    private static readonly Dictionary<string, (bool Clear, ulong Flag)> FlagTable = new()
+    private static readonly Dictionary<string, (bool Clear, ulong Flag)> FlagTable = new(32)
     {
         ["ro"] = (false, MS_RDONLY), ["rw"] = (true, MS_RDONLY),
         ["nosuid"] = (false, MS_NOSUID), ["suid"] = (true, MS_NOSUID),

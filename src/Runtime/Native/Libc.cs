@@ -17,7 +17,8 @@ internal static unsafe partial class Libc
     public const int AT_FDCWD = -100, AT_EMPTY_PATH = 0x1000, AT_SYMLINK_NOFOLLOW = 0x100;
 
     public const int EINTR = 4, ENOENT = 2, EEXIST = 17, ENOTDIR = 20, EINVAL = 22, ESRCH = 3, EBUSY = 16,
-        ECHILD = 10, EPERM = 1, EBADF = 9, ENXIO = 6, EXDEV = 18, ELOOP = 40, EAGAIN = 11, ENOSYS = 38;
+        ECHILD = 10, EPERM = 1, EBADF = 9, ENXIO = 6, EXDEV = 18, ELOOP = 40, EAGAIN = 11, ENOSYS = 38,
+        ENOTEMPTY = 39;
 
     public static int Errno => Marshal.GetLastSystemError();
 
@@ -55,6 +56,18 @@ internal static unsafe partial class Libc
 
     [DllImport(Lib, EntryPoint = "write", SetLastError = true)]
     public static extern nint Write(int fd, byte* buffer, nuint count);
+
+    [DllImport(Lib, EntryPoint = "mkdir", SetLastError = true)]
+    public static extern int Mkdir([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int mode);
+
+    [DllImport(Lib, EntryPoint = "rmdir", SetLastError = true)]
+    public static extern int Rmdir([MarshalAs(UnmanagedType.LPUTF8Str)] string path);
+
+    [DllImport(Lib, EntryPoint = "unlink", SetLastError = true)]
+    public static extern int Unlink([MarshalAs(UnmanagedType.LPUTF8Str)] string path);
+
+    [DllImport(Lib, EntryPoint = "rename", SetLastError = true)]
+    public static extern int Rename([MarshalAs(UnmanagedType.LPUTF8Str)] string from, [MarshalAs(UnmanagedType.LPUTF8Str)] string to);
 
     [DllImport(Lib, EntryPoint = "mkdirat", SetLastError = true)]
     public static extern int MkdirAt(int dirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int mode);

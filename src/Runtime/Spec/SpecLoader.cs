@@ -1,3 +1,5 @@
+using Flotilla.Runtime.Native;
+
 namespace Flotilla.Runtime.Spec;
 
 /// <summary>A bundle's config.json, parsed and validated, with its paths made absolute.</summary>
@@ -12,9 +14,9 @@ internal static class SpecLoader
         byte[] json;
         try
         {
-            json = File.ReadAllBytes(configPath);
+            json = RawFile.TryReadAllBytes(configPath) ?? throw new FileNotFoundException($"{configPath}: no such file");
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (IOException e)
         {
             throw new RuntimeException($"cannot read {configPath}: {e.Message}");
         }

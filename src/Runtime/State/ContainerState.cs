@@ -1,4 +1,5 @@
-using System.Text.Json;
+using System.Globalization;
+using System.Text;
 using Flotilla.Runtime.Spec;
 
 namespace Flotilla.Runtime.State;
@@ -17,29 +18,52 @@ internal sealed record ContainerState
     public string OciVersion { get; init; } = "1.0.2";
     public IReadOnlyDictionary<string, string>? Annotations { get; init; }
 
+    /// <summary>
+    /// state.json as UTF-8. Written by hand: Utf8JsonWriter's default encoder builds its tables of allowed
+    /// characters on first use, a few hundred microseconds of every container start, for one small file.
+    /// </summary>
     public byte[] Serialize()
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
+        var json = new StringBuilder(512);
+        json.Append('{');
+        Member(json, "id").Append(Quote(Id)).Append(',');
+        Member(json, "pid").Append(Pid.ToString(CultureInfo.InvariantCulture)).Append(',');
+        Member(json, "pidStartTime").Append(PidStartTime.ToString(CultureInfo.InvariantCulture)).Append(',');
+        Member(json, "bundle").Append(Quote(Bundle)).Append(',');
+        Member(json, "rootfs").Append(Quote(Rootfs)).Append(',');
+        Member(json, "created").Append(Quote(Created.ToString("O", CultureInfo.InvariantCulture))).Append(',');
+        Member(json, "cgroupPaths").Append('[').AppendJoin(',', CgroupPaths.Select(Quote)).Append("],");
+        Member(json, "ociVersion").Append(Quote(OciVersion));
+        if (Annotations is not null)
         {
-            writer.WriteStartObject();
-            writer.WriteString("id", Id);
-            writer.WriteNumber("pid", Pid);
-            writer.WriteNumber("pidStartTime", PidStartTime);
-            writer.WriteString("bundle", Bundle);
-            writer.WriteString("rootfs", Rootfs);
-            writer.WriteString("created", Created);
-            writer.WriteStartArray("cgroupPaths");
-            foreach (var path in CgroupPaths)
-            {
-                writer.WriteStringValue(path);
-            }
-            writer.WriteEndArray();
-            writer.WriteString("ociVersion", OciVersion);
-            OciState.WriteAnnotations(writer, Annotations);
-            writer.WriteEndObject();
+            json.Append(',');
+            Member(json, "annotations").Append('{')
+                .AppendJoin(',', Annotations.Select(a => Quote(a.Key) + ":" + Quote(a.Value))).Append('}');
         }
-        return buffer.ToArray();
+        json.Append('}');
+        return Encoding.UTF8.GetBytes(json.ToString());
+    }
+
+    private static StringBuilder Member(StringBuilder json, string name) => json.Append('"').Append(name).Append("\":");
+
+    /// <summary>A JSON string: quote, backslash and control characters escaped, everything else as is (UTF-8).</summary>
+    internal static string Quote(string value)
+    {
+        var quoted = new StringBuilder(value.Length + 2).Append('"');
+        foreach (var c in value)
+        {
+            _ = c switch
+            {
+                '"' => quoted.Append("\\\""),
+                '\\' => quoted.Append("\\\\"),
+                '\n' => quoted.Append("\\n"),
+                '\r' => quoted.Append("\\r"),
+                '\t' => quoted.Append("\\t"),
+                < ' ' => quoted.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture)),
+                _ => quoted.Append(c),
+            };
+        }
+        return quoted.Append('"').ToString();
     }
 
     public static ContainerState Deserialize(byte[] json, string source) => SpecReader.Parse(json, source, "a readable state file", root =>

@@ -28,8 +28,13 @@ internal sealed class StateStore(string root)
     /// <summary>Claims the id by creating its directory; fails when a container with that id exists.</summary>
     public void Reserve(string id)
     {
-        Directory.CreateDirectory(Root);
-        if (Libc.MkdirAt(Libc.AT_FDCWD, Dir(id), 0x1c9) != 0)
+        var made = Libc.MkdirAt(Libc.AT_FDCWD, Dir(id), 0x1c9) == 0;
+        if (!made && Libc.Errno == Libc.ENOENT)
+        {
+            Directory.CreateDirectory(Root);
+            made = Libc.MkdirAt(Libc.AT_FDCWD, Dir(id), 0x1c9) == 0;
+        }
+        if (!made)
         {
             var errno = Libc.Errno;
             throw errno == Libc.EEXIST
@@ -42,8 +47,11 @@ internal sealed class StateStore(string root)
     {
         var path = Path.Combine(Dir(state.Id), "state.json");
         var temp = path + ".tmp";
-        File.WriteAllBytes(temp, state.Serialize());
-        File.Move(temp, path, overwrite: true);
+        RawFile.Create(temp, state.Serialize());
+        if (Libc.Rename(temp, path) != 0)
+        {
+            throw RuntimeException.FromErrno($"renaming {temp} to {path}", Libc.Errno);
+        }
     }
 
     public ContainerState Load(string id)
@@ -63,6 +71,12 @@ internal sealed class StateStore(string root)
     public void Remove(string id)
     {
         var dir = Dir(id);
+        // Usually the directory holds state.json only: an unlink and an rmdir, no listing.
+        _ = Libc.Unlink(Path.Combine(dir, "state.json"));
+        if (Libc.Rmdir(dir) == 0 || Libc.Errno == Libc.ENOENT)
+        {
+            return;
+        }
         if (Directory.Exists(dir))
         {
             Directory.Delete(dir, recursive: true);
@@ -84,12 +98,16 @@ internal sealed class StateStore(string root)
     /// <summary>State letter and start time (field 22) from /proc/&lt;pid&gt;/stat.</summary>
     public static (char State, ulong StartTime)? ReadStat(int pid)
     {
-        string text;
+        string? text;
         try
         {
-            text = File.ReadAllText($"/proc/{pid}/stat");
+            text = RawFile.TryReadAllText($"/proc/{pid}/stat");
         }
         catch (IOException)
+        {
+            return null;
+        }
+        if (text is null)
         {
             return null;
         }
