@@ -45,4 +45,7 @@ internal static partial class NetworkingLog
 
     [LoggerMessage(EventId = 5014, Level = LogLevel.Information, Message = "Mounted bpffs at {Path} for the fast path's pins")]
     public static partial void BpffsMounted(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 5015, Level = LogLevel.Warning, Message = "Cannot remove the eBPF fast path pinned in {Directory}: {Reason}; remove the directory by hand")]
+    public static partial void FastPathRemoveFailed(ILogger logger, string directory, string reason);
 }

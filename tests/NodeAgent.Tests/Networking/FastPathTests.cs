@@ -113,6 +113,41 @@ public sealed class FastPathTests : IAsyncLifetime
         Assert.False(Directory.Exists(agent.Options.FastPathPinDirectory));
     }
 
+    [Fact]
+    public async Task KernelRefusingTheFastPath_LeavesPublishedPortsOnNftables()
+    {
+        // Pins outside bpffs are refused by the kernel (EPERM), as a missing CAP_BPF would refuse the maps.
+        var notBpffs = Directory.CreateTempSubdirectory("fltnet-notbpffs-").FullName;
+        try
+        {
+            await using var agent = LabAgent.Start(_lab, 0, configure: o => o.FastPathPinDirectory = Path.Combine(notBpffs, "pins"));
+            var web = await AttachAsync(agent, "web", "18104:80");
+            await _lab.ServeHttpAsync(web.NetworkNamespacePath!, 80, "web");
+            var second = await AttachAsync(agent, "second", "18105:80");
+
+            Assert.Equal("web", await NetnsLab.FetchAsync(_lab.HostNamespacePath(1), Url(18104)));
+            Assert.Contains("dport=18104", await TrackedAsync(18104), StringComparison.Ordinal);
+            Assert.NotNull(second.IpAddress);
+            Assert.Empty(Directory.EnumerateFileSystemEntries(notBpffs));
+        }
+        finally
+        {
+            Directory.Delete(notBpffs, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void ProgramTheVerifierRefuses_FailsWithTheVerifierLog()
+    {
+        // Reads R0 before anything set it.
+        var program = new BpfProgramBuilder().Exit().Build();
+
+        var refused = Assert.Throws<BpfException>(() => BpfSyscall.LoadProgram(program, "flt_test_bad"));
+
+        Assert.Contains("verifier log", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("R0 !read_ok", refused.Message, StringComparison.Ordinal);
+    }
+
     private string Url(int port) => $"http://{_lab.HostAddress(0)}:{port}/";
 
     /// <summary>The host's connection-tracking entries for a destination port (conntrack prints them to stdout).</summary>

@@ -224,7 +224,7 @@ internal static unsafe partial class BpfSyscall
 
     public static string Describe(int errno) => errno switch
     {
-        1 => "EPERM: the agent lacks CAP_BPF/CAP_NET_ADMIN",
+        1 => "EPERM: not permitted (the agent lacks CAP_BPF/CAP_NET_ADMIN, or a pin is outside bpffs)",
         ENOENT => "ENOENT",
         7 => "E2BIG",
         13 => "EACCES: the verifier refused the program",

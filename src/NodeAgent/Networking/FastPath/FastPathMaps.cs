@@ -21,6 +21,9 @@ internal sealed class FastPathMaps : IDisposable
     /// </summary>
     public const int FlowCapacity = 65536;
 
+    /// <summary>The maps' pin names in the pin directory.</summary>
+    public static readonly IReadOnlyList<string> Names = ["addresses", "published", "flows"];
+
     private FastPathMaps(BpfHandle addresses, BpfHandle published, BpfHandle flows)
     {
         Addresses = addresses;

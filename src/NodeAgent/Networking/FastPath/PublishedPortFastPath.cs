@@ -56,8 +56,9 @@ internal sealed partial class PublishedPortFastPath(NetworkCommands commands, Ne
         {
             await NamespaceThread.RunAsync(options.HostNetworkNamespace, () => Apply(published, interfaces));
         }
-        catch (BpfException e)
+        catch (Exception e) when (e is BpfException or IOException or UnauthorizedAccessException)
         {
+            // Whatever part was made goes again: a half-made fast path could take packets it cannot answer.
             _unavailable = true;
             NetworkingLog.FastPathUnavailable(logger, e.Message);
             Remove();
@@ -72,14 +73,42 @@ internal sealed partial class PublishedPortFastPath(NetworkCommands commands, Ne
         return map is not null && BpfSyscall.Lookup(map, FastPathMaps.PublishedKey(protocol, hostPort), value) ? FastPathMaps.PacketCount(value) : null;
     }
 
-    /// <summary>Unpins everything: the links detach, and the maps go with the programs.</summary>
+    /// <summary>
+    /// Unpins everything: the links detach, and the maps go with the programs. Only the fast path's own pins are
+    /// removed (a pin directory set to a directory holding anything else keeps it).
+    /// </summary>
     public void Remove()
     {
         DisposeHandles();
-        if (Directory.Exists(PinDirectory))
+        if (!Directory.Exists(PinDirectory))
         {
-            Directory.Delete(PinDirectory, recursive: true);
+            return;
+        }
+
+        try
+        {
+            if (Directory.Exists(LinkDirectory))
+            {
+                foreach (var pin in Directory.EnumerateFiles(LinkDirectory).Where(p => Path.GetFileName(p).StartsWith("ingress-", StringComparison.Ordinal)
+                    || Path.GetFileName(p).StartsWith("reply-", StringComparison.Ordinal)).ToList())
+                {
+                    File.Delete(pin);
+                }
+
+                DeleteIfEmpty(LinkDirectory);
+            }
+
+            foreach (var map in FastPathMaps.Names)
+            {
+                File.Delete(Path.Combine(PinDirectory, map));
+            }
+
+            DeleteIfEmpty(PinDirectory);
             NetworkingLog.FastPathRemoved(logger, PinDirectory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            NetworkingLog.FastPathRemoveFailed(logger, PinDirectory, e.Message);
         }
     }
 
@@ -217,6 +246,14 @@ internal sealed partial class PublishedPortFastPath(NetworkCommands commands, Ne
         }
 
         NetworkingLog.BpffsMounted(logger, BpffsRoot);
+    }
+
+    private static void DeleteIfEmpty(string directory)
+    {
+        if (!Directory.EnumerateFileSystemEntries(directory).Any())
+        {
+            Directory.Delete(directory);
+        }
     }
 
     private static bool IsBpffs(string path) =>
