@@ -43,6 +43,7 @@ internal static class BpfOp
     // Helpers (enum bpf_func_id).
     public const int MapLookupElem = 1;
     public const int MapUpdateElem = 2;
+    public const int MapDeleteElem = 3;
     public const int SkbStoreBytes = 9;
     public const int L3CsumReplace = 10;
     public const int L4CsumReplace = 11;

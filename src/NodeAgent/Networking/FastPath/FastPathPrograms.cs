@@ -29,6 +29,8 @@ internal static class FastPathPrograms
     private const short FlowValue = -48;   // { be32 hostIp; be16 hostPort; u16 pad; u32 ifindex }
     private const short ChecksumFlags = -56;
     private const short Scratch = -64;
+    private const short TcpFlags = -72;
+    private const int TcpSyn = 0x02, TcpAck = 0x10;
 
     /// <summary>
     /// At ingress of an external interface: a packet to this interface's address and a published (proto, port) is
@@ -40,7 +42,13 @@ internal static class FastPathPrograms
     {
         var p = new BpfProgramBuilder();
         p.MovReg(R6, R1);                                   // R6 = skb for the whole program
-        EmitParse(p);                                        // R2 = packet, R7 = protocol, or TCX_NEXT
+        EmitParse(p);                                        // R2 = packet, R3 = its end, R7 = protocol, or TCX_NEXT
+
+        // TCP flags (0 for UDP), for forgetting stale flows below.
+        p.StoreImm(BpfOp.DW, Fp, TcpFlags, 0).JumpIfNotEqual(R7, 6, "flags-read");
+        p.MovReg(R4, R2).Add(R4, 48).JumpIfGreaterReg(R4, R3, "next");
+        p.Load(BpfOp.B, R4, R2, 47).Store(BpfOp.DW, Fp, TcpFlags, R4);
+        p.Label("flags-read");
 
         // Keys and the flow's value, from the packet, before any helper call invalidates packet pointers.
         p.Load(BpfOp.W, R4, R6, SkbIfindex).Store(BpfOp.W, Fp, AddressKey, R4);
@@ -56,14 +64,14 @@ internal static class FastPathPrograms
 
         // Only traffic to this interface's own address.
         p.LoadMap(R1, maps.Addresses).MovReg(R2, Fp).Add(R2, AddressKey).Call(BpfOp.MapLookupElem);
-        p.JumpIfEqual(R0, 0, "next");
+        p.JumpIfEqual(R0, 0, "not-published");
 
         // Only published ports: R9 = the entry { be32 ip; be16 port; u16; u32 veth; be32 hostIp; u8 macs[12]; u32; u64 packets }.
         p.LoadMap(R1, maps.Published).MovReg(R2, Fp).Add(R2, PortKey).Call(BpfOp.MapLookupElem);
-        p.JumpIfEqual(R0, 0, "next");
+        p.JumpIfEqual(R0, 0, "not-published");
         p.MovReg(R9, R0);
         p.Load(BpfOp.W, R4, R9, 12).JumpIfEqual(R4, 0, "any-address");                  // published on one host address only?
-        p.JumpIfNotEqualReg(R4, R8, "next");
+        p.JumpIfNotEqualReg(R4, R8, "not-published");
         p.Label("any-address");
         p.Mov(R4, 1).AtomicAdd64(R9, 32, R4);                                            // count it (tests and operators see the path used)
 
@@ -98,6 +106,16 @@ internal static class FastPathPrograms
 
         // Straight into the container's eth0, the peer of its host-side veth.
         p.Load(BpfOp.W, R1, R9, 8).Mov(R2, 0).Call(BpfOp.RedirectPeer).Exit();
+
+        // Not for the fast path. A new TCP connection (SYN) may reuse the 4-tuple of a flow recorded earlier, when the
+        // client reaches the container directly (a route to the containers' subnet): forget that flow, or the reply
+        // program would answer this connection as if it were the published port's.
+        p.Label("not-published");
+        p.Load(BpfOp.DW, R4, Fp, TcpFlags).And(R4, TcpSyn | TcpAck).JumpIfNotEqual(R4, TcpSyn, "next");
+        p.Store(BpfOp.W, Fp, FlowKey + 4, R8);                                           // the container's address, if it is one
+        p.Load(BpfOp.H, R4, Fp, PortKey + 2).Store(BpfOp.H, Fp, FlowKey + 10, R4);       // and port
+        p.LoadMap(R1, maps.Flows).MovReg(R2, Fp).Add(R2, FlowKey).Call(BpfOp.MapDeleteElem);
+        p.Goto("next");
 
         EmitNext(p);
         return p.Build();
@@ -144,7 +162,7 @@ internal static class FastPathPrograms
         return p.Build();
     }
 
-    /// <summary>Checks the headers; leaves R2 = packet start and R7 = IP protocol (6 or 17), else jumps to "next".</summary>
+    /// <summary>Checks the headers; leaves R2 = packet start, R3 = packet end and R7 = IP protocol (6 or 17), else jumps to "next".</summary>
     private static void EmitParse(BpfProgramBuilder p)
     {
         p.Load(BpfOp.W, R2, R6, SkbData).Load(BpfOp.W, R3, R6, SkbDataEnd);
