@@ -136,6 +136,12 @@ internal sealed partial class PublishedPortFastPath(NetworkCommands commands, Ne
             }
         }
 
+        var links = external.Select(i => (Name: $"ingress-{i.Name}-{i.Index}", Ifindex: i.Index, Program: _ingress))
+            .Concat(containers.Select(c => (Name: $"reply-{c.Veth.Name}-{c.Veth.Index}", Ifindex: c.Veth.Index, Program: _reply)))
+            .ToList();
+        // A new container's reply program is in place before its ports are, and a removed container's entries go
+        // before its program: the ingress program never hands over a packet whose replies nobody would translate.
+        AttachLinks(links);
         SyncEntries(maps.Published, FastPathMaps.PublishedKeySize, containers.SelectMany(c => c.Record.Ports.Select(port => (
             FastPathMaps.PublishedKey(port.Protocol, port.HostPort),
             FastPathMaps.PublishedValue(Ipv4Subnet.ParseAddress(c.Record.IpAddress!), port.ContainerPort, c.Veth.Index,
@@ -143,10 +149,7 @@ internal sealed partial class PublishedPortFastPath(NetworkCommands commands, Ne
             compareLength: 32);
         ForgetFlows(maps.Flows, containers.Select(c => Ipv4Subnet.ParseAddress(c.Record.IpAddress!)).ToHashSet());
 
-        var links = external.Select(i => (Name: $"ingress-{i.Name}-{i.Index}", Ifindex: i.Index, Program: _ingress))
-            .Concat(containers.Select(c => (Name: $"reply-{c.Veth.Name}-{c.Veth.Index}", Ifindex: c.Veth.Index, Program: _reply)))
-            .ToList();
-        SyncLinks(links);
+        PruneLinks(links.Select(l => l.Name).ToHashSet(StringComparer.Ordinal));
         NetworkingLog.FastPathSynced(logger, containers.Sum(c => c.Record.Ports.Count), string.Join(", ", external.Select(i => i.Name)), PinDirectory);
         return true;
     }
@@ -187,19 +190,22 @@ internal sealed partial class PublishedPortFastPath(NetworkCommands commands, Ne
         }
     }
 
-    /// <summary>
-    /// One pinned tcx link per wanted (interface, program). A link pinned by an earlier agent gets this run's
-    /// program swapped in (once per run); pins of interfaces that are gone (or no longer wanted) are removed.
-    /// </summary>
-    private void SyncLinks(IReadOnlyList<(string Name, int Ifindex, BpfHandle Program)> wanted)
+    /// <summary>Pins of links no longer wanted (their interface is gone, or nothing there is published): unpinned, they detach.</summary>
+    private void PruneLinks(HashSet<string> wanted)
     {
-        var names = wanted.Select(w => w.Name).ToHashSet(StringComparer.Ordinal);
-        foreach (var pin in Directory.EnumerateFiles(LinkDirectory).Where(p => !names.Contains(Path.GetFileName(p))).ToList())
+        foreach (var pin in Directory.EnumerateFiles(LinkDirectory).Where(p => !wanted.Contains(Path.GetFileName(p))).ToList())
         {
             File.Delete(pin);
             _swappedLinks.Remove(Path.GetFileName(pin));
         }
+    }
 
+    /// <summary>
+    /// One pinned tcx link per wanted (interface, program). A link pinned by an earlier agent gets this run's
+    /// program swapped in (once per run).
+    /// </summary>
+    private void AttachLinks(IReadOnlyList<(string Name, int Ifindex, BpfHandle Program)> wanted)
+    {
         foreach (var (name, ifindex, program) in wanted)
         {
             var path = Path.Combine(LinkDirectory, name);
