@@ -14,6 +14,7 @@ packages=(
   nftables          # the agent's published-port and masquerade rules (nft)
   conntrack         # drops a removed container's connection-tracking entries
   wrk hyperfine     # benchmarks
+  linux-perf        # bench/gateway.sh: syscalls and context switches per proxied request
   nginx-light       # gateway benchmark reference
   zstd jq curl ca-certificates bc
 )
