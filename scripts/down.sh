@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Stops what scripts/up.sh started and removes what its node agent left in the kernel: the
-# containers (processes, cgroups, overlay mounts, network namespaces), the bridge and its rules.
+# containers (processes, cgroups, overlay mounts, network namespaces), the bridge, its rules and its eBPF pins.
 # Images, volumes and the control plane's data stay in /var/lib/flotilla for the next up.sh.
 # Idempotent, and safe after a crash.
 set -euo pipefail
@@ -59,6 +59,11 @@ nft delete table ip "flotilla_$bridge" 2>/dev/null && echo "down: removed nftabl
 for direction in -i -o; do
   while iptables -w -D FORWARD "$direction" "$bridge" -m comment --comment "flotilla $bridge" -j ACCEPT 2>/dev/null; do :; done
 done
+# The eBPF fast path of published ports (Networking:FastPath): unpinning its tcx links detaches them, and the
+# maps go with the programs.
+if [[ -d /sys/fs/bpf/flotilla/$node ]]; then
+  rm -rf "/sys/fs/bpf/flotilla/$node" && echo "down: removed the eBPF fast path pinned in /sys/fs/bpf/flotilla/$node"
+fi
 # The br_netfilter sysctls the agent turned off while its bridge carried containers (Networking:BridgeNetfilterOff):
 # put back the values it found, and forget them so no later agent writes them again.
 network_state=/var/lib/flotilla/network/$bridge.json

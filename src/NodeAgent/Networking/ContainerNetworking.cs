@@ -1,4 +1,5 @@
 using System.Globalization;
+using Flotilla.NodeAgent.Networking.FastPath;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -18,6 +19,7 @@ internal sealed class ContainerNetworking : IContainerNetworking, IDisposable
     private readonly NamespaceOperations _namespaces;
     private readonly NetworkStateStore _store;
     private readonly BridgeNetfilter _bridgeNetfilter;
+    private readonly PublishedPortFastPath _fastPath;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private NetworkState? _state;
@@ -31,6 +33,7 @@ internal sealed class ContainerNetworking : IContainerNetworking, IDisposable
         _commands = new NetworkCommands(_options.HostNetworkNamespace);
         _namespaces = new NamespaceOperations(_commands, _options, _subnet);
         _bridgeNetfilter = new BridgeNetfilter(_commands, _options.BridgeName, logger);
+        _fastPath = new PublishedPortFastPath(_commands, _options, logger);
         _store = new NetworkStateStore(Path.Combine(_options.StateDirectory, $"{_options.BridgeName}.json"));
         _logger = logger;
     }
@@ -151,7 +154,11 @@ internal sealed class ContainerNetworking : IContainerNetworking, IDisposable
         return NetDevParser.Parse(read.EnsureSuccess($"cannot read the interface counters of container {containerId}"));
     }
 
-    public void Dispose() => _gate.Dispose();
+    public void Dispose()
+    {
+        _gate.Dispose();
+        _fastPath.Dispose();
+    }
 
     private static void Validate(NetworkRequest request)
     {
@@ -397,9 +404,14 @@ internal sealed class ContainerNetworking : IContainerNetworking, IDisposable
 
     private static bool HasBridgedContainers(NetworkState state) => state.Attachments.Values.Any(a => a.HostInterface is not null);
 
-    private async Task ApplyRulesAsync(IEnumerable<AttachmentRecord> attachments, CancellationToken cancellationToken) =>
-        (await _commands.RunOnHostAsync("nft", ["-f", "-"], NftRuleset.Build(_options.BridgeName, _subnet, attachments), cancellationToken))
+    /// <summary>The nftables rules, then the eBPF fast path (entries removed before a container's veth goes, added after its rules).</summary>
+    private async Task ApplyRulesAsync(IEnumerable<AttachmentRecord> attachments, CancellationToken cancellationToken)
+    {
+        var all = attachments.ToList();
+        (await _commands.RunOnHostAsync("nft", ["-f", "-"], NftRuleset.Build(_options.BridgeName, _subnet, all), cancellationToken))
             .EnsureSuccess("cannot install the published-port and masquerade rules");
+        await _fastPath.SyncAsync(all, cancellationToken);
+    }
 
     private async Task<IReadOnlyList<ListeningSocket>> ListBoundSocketsAsync(CancellationToken cancellationToken)
     {

@@ -33,4 +33,19 @@ internal static partial class NetworkingLog
 
     [LoggerMessage(EventId = 5010, Level = LogLevel.Information, Message = "Leaving br_netfilter's pass of bridged frames through iptables as it is: other bridges ({Bridges}) may rely on it (Networking:BridgeNetfilterOff)")]
     public static partial void BridgeNetfilterLeftOn(ILogger logger, string bridges);
+
+    [LoggerMessage(EventId = 5011, Level = LogLevel.Information, Message = "eBPF fast path carries {Count} published ports from {Interfaces}; maps and links pinned in {Directory}")]
+    public static partial void FastPathSynced(ILogger logger, int count, string interfaces, string directory);
+
+    [LoggerMessage(EventId = 5012, Level = LogLevel.Warning, Message = "The kernel refused the eBPF fast path for published ports; they go through the nftables rules alone for this agent run (Networking:FastPath=false silences this): {Reason}")]
+    public static partial void FastPathUnavailable(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 5013, Level = LogLevel.Information, Message = "Removed the eBPF fast path pinned in {Directory}")]
+    public static partial void FastPathRemoved(ILogger logger, string directory);
+
+    [LoggerMessage(EventId = 5014, Level = LogLevel.Information, Message = "Mounted bpffs at {Path} for the fast path's pins")]
+    public static partial void BpffsMounted(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 5015, Level = LogLevel.Warning, Message = "Cannot remove the eBPF fast path pinned in {Directory}: {Reason}; remove the directory by hand")]
+    public static partial void FastPathRemoveFailed(ILogger logger, string directory, string reason);
 }

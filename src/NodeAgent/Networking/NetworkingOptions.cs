@@ -50,6 +50,19 @@ public sealed class NetworkingOptions
     /// </summary>
     public bool BridgeNetfilterOff { get; set; } = true;
 
+    /// <summary>
+    /// Carry published ports' traffic from the host's external interfaces to containers and back with eBPF programs
+    /// (tcx) instead of the host's routing, nftables and bridge, which stay for everything else (traffic from the host
+    /// itself, hairpin, IPv6, fragments). When the kernel refuses eBPF the agent logs it once and uses nftables alone.
+    /// </summary>
+    public bool FastPath { get; set; } = true;
+
+    /// <summary>
+    /// The bpffs directory the fast path pins its maps and links in, so they outlive the agent. Unset: under
+    /// <c>/sys/fs/bpf/flotilla/</c>, named after the node (the agent) or the state directory (the library alone).
+    /// </summary>
+    public string? FastPathPinDirectory { get; set; }
+
     /// <summary>MTU of the bridge and the containers' interfaces.</summary>
     public int Mtu { get; set; } = 1500;
 }

@@ -45,6 +45,11 @@ internal sealed class NetworkingOptionsValidator : IValidateOptions<NetworkingOp
             failures.Add($"Networking:Mtu {options.Mtu} must be 576-65535.");
         }
 
+        if (options.FastPathPinDirectory is { } pins && !Path.IsPathFullyQualified(pins))
+        {
+            failures.Add($"Networking:FastPathPinDirectory '{pins}' must be an absolute path (a directory on bpffs, such as /sys/fs/bpf/flotilla/node1).");
+        }
+
         foreach (var server in options.FallbackDnsServers)
         {
             if (!System.Net.IPAddress.TryParse(server, out _))

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using Flotilla.NodeAgent.Containers;
 using Flotilla.NodeAgent.State;
 using Microsoft.Extensions.Configuration;
@@ -9,6 +11,8 @@ namespace Flotilla.NodeAgent.Networking;
 
 public static class NetworkingServiceCollectionExtensions
 {
+    private const string FastPathPinRoot = "/sys/fs/bpf/flotilla";
+
     /// <summary>Registers <see cref="IContainerNetworking"/> with options bound from <paramref name="configuration"/> (the <c>Networking</c> section).</summary>
     public static IServiceCollection AddNetworking(this IServiceCollection services, IConfiguration configuration)
     {
@@ -26,6 +30,8 @@ public static class NetworkingServiceCollectionExtensions
             builder.Configure(configure);
         }
 
+        builder.PostConfigure(options => options.FastPathPinDirectory ??= Path.Combine(FastPathPinRoot,
+            $"{options.BridgeName}-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(options.StateDirectory)))[..12]}"));
         builder.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<NetworkingOptions>, NetworkingOptionsValidator>());
         services.TryAddSingleton<IContainerNetworking, ContainerNetworking>();
@@ -49,6 +55,11 @@ public static class NetworkingServiceCollectionExtensions
             if (section[nameof(NetworkingOptions.StateDirectory)] is null)
             {
                 options.StateDirectory = Path.Combine(agent.Value.StateDirectory, "network");
+            }
+
+            if (section[nameof(NetworkingOptions.FastPathPinDirectory)] is null)
+            {
+                options.FastPathPinDirectory = Path.Combine(FastPathPinRoot, agent.Value.NodeId);
             }
 
             if (section[nameof(NetworkingOptions.NetnsDirectory)] is null)

@@ -36,6 +36,9 @@ public sealed class NetworkedHosts : IAsyncDisposable
 
     public string BusyboxImage { get; private set; } = "";
 
+    /// <summary>Where the agents pin their eBPF fast path, one directory per node id.</summary>
+    public const string FastPathPinRoot = "/sys/fs/bpf/flotilla";
+
     /// <summary>The host port range agents choose from (<c>-p 80</c>, <c>-P</c>).</summary>
     public static (int Start, int End) HostPortRange => (21000, 21099);
 
@@ -109,6 +112,12 @@ public sealed class NetworkedHosts : IAsyncDisposable
         foreach (var agent in _agents)
         {
             await agent.DisposeAsync();
+            // An agent removes its pins with its last published port; one killed before that leaves them.
+            var pins = Path.Combine(FastPathPinRoot, agent.NodeId);
+            if (Directory.Exists(pins))
+            {
+                Directory.Delete(pins, recursive: true);
+            }
         }
 
         if (_forwarder is not null)

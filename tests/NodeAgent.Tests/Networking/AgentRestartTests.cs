@@ -55,14 +55,15 @@ public sealed class AgentRestartTests : IAsyncLifetime
     [Fact]
     public async Task RestartedAgent_ReappliesMissingRules()
     {
-        var first = LabAgent.Start(_lab, 0);
+        // The nftables path alone: the eBPF fast path would carry the remote client without any rule.
+        var first = LabAgent.Start(_lab, 0, configure: o => o.FastPath = false);
         var web = await AttachAsync(first, "web", "18092:80");
         await _lab.ServeHttpAsync(web.NetworkNamespacePath!, 80, "web");
         await first.AbandonAsync();
         await _lab.RunOnHostAsync(0, "nft", "flush", "ruleset");
         Assert.Null(await NetnsLab.FetchAsync(_lab.HostNamespacePath(1), $"http://{_lab.HostAddress(0)}:18092/"));
 
-        await using var second = LabAgent.Start(_lab, 0, first.Root);
+        await using var second = LabAgent.Start(_lab, 0, first.Root, configure: o => o.FastPath = false);
         await second.Networking.ReconcileAsync([web.ContainerId], CancellationToken.None);
 
         Assert.Equal("web", await NetnsLab.FetchAsync(_lab.HostNamespacePath(1), $"http://{_lab.HostAddress(0)}:18092/"));
