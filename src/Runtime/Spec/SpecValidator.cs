@@ -37,6 +37,15 @@ internal static class SpecValidator
         {
             throw Fail("hooks", "are not supported by flotilla-runtime");
         }
+        // Refused rather than ignored: a spec that asks for a confinement profile must not run without it.
+        if (!string.IsNullOrEmpty(process.ApparmorProfile))
+        {
+            throw Fail("process.apparmorProfile", $"\"{process.ApparmorProfile}\": flotilla-runtime does not apply AppArmor profiles");
+        }
+        if (!string.IsNullOrEmpty(process.SelinuxLabel))
+        {
+            throw Fail("process.selinuxLabel", $"\"{process.SelinuxLabel}\": flotilla-runtime does not apply SELinux labels");
+        }
         var cwd = process.Cwd ?? "/";
         if (!cwd.StartsWith('/'))
         {

@@ -23,6 +23,8 @@ public sealed class SpecValidatorTests
     [InlineData("\"cwd\":\"/\"", "\"cwd\":\"relative\"", "process.cwd")]
     [InlineData("\"args\":[\"/bin/true\"]", "\"args\":[\"/bin/true\"],\"terminal\":true", "console socket")]
     [InlineData("\"args\":[\"/bin/true\"]", "\"args\":[\"/bin/true\"],\"oomScoreAdj\":5000", "oomScoreAdj")]
+    [InlineData("\"args\":[\"/bin/true\"]", "\"args\":[\"/bin/true\"],\"apparmorProfile\":\"docker-default\"", "does not apply AppArmor")]
+    [InlineData("\"args\":[\"/bin/true\"]", "\"args\":[\"/bin/true\"],\"selinuxLabel\":\"system_u:system_r:container_t:s0\"", "does not apply SELinux")]
     [InlineData("\"uidMappings\":[]", "\"uidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":10}]", "only allowed with a new user namespace")]
     [InlineData("\"uidMappings\":[]", "\"cgroupsPath\":\"/a/../../b\",\"uidMappings\":[]", "cgroupsPath")]
     [InlineData("\"uidMappings\":[]", "\"resources\":{\"pids\":{\"limit\":-7}},\"uidMappings\":[]", "pids.limit")]
