@@ -92,16 +92,7 @@ internal static class FastPathPrograms
 
         // DNAT: destination address and port, with the IP and L4 checksums, then the container's MAC.
         p.Label("rewrite");
-        EmitChecksumOffset(p);                                                           // R7 = L4 checksum offset
-        p.MovReg(R1, R6).Mov(R2, 24).MovReg(R3, R8).Load(BpfOp.W, R4, R9, 0).Mov(R5, 4).Call(BpfOp.L3CsumReplace);
-        p.MovReg(R1, R6).MovReg(R2, R7).MovReg(R3, R8).Load(BpfOp.W, R4, R9, 0)
-            .Load(BpfOp.DW, R5, Fp, ChecksumFlags).Or(R5, BpfOp.CsumPseudoHeader | 4).Call(BpfOp.L4CsumReplace);
-        p.Load(BpfOp.W, R4, R9, 0).Store(BpfOp.W, Fp, Scratch, R4);
-        p.MovReg(R1, R6).Mov(R2, 30).MovReg(R3, Fp).Add(R3, Scratch).Mov(R4, 4).Mov(R5, 0).Call(BpfOp.SkbStoreBytes);
-        p.MovReg(R1, R6).MovReg(R2, R7).Load(BpfOp.H, R3, Fp, PortKey + 2).Load(BpfOp.H, R4, R9, 4)
-            .Load(BpfOp.DW, R5, Fp, ChecksumFlags).Or(R5, 2).Call(BpfOp.L4CsumReplace);
-        p.Load(BpfOp.H, R4, R9, 4).Store(BpfOp.H, Fp, Scratch, R4);
-        p.MovReg(R1, R6).Mov(R2, 36).MovReg(R3, Fp).Add(R3, Scratch).Mov(R4, 2).Mov(R5, 0).Call(BpfOp.SkbStoreBytes);
+        EmitRewrite(p, addressOffset: 30, portOffset: 36, oldPort: PortKey + 2);
         p.MovReg(R1, R6).Mov(R2, 0).MovReg(R3, R9).Add(R3, 16).Mov(R4, 12).Mov(R5, 0).Call(BpfOp.SkbStoreBytes);
 
         // Straight into the container's eth0, the peer of its host-side veth.
@@ -144,16 +135,7 @@ internal static class FastPathPrograms
         p.MovReg(R9, R0);                                                                // R9 = { hostIp; hostPort; pad; ifindex }
 
         // SNAT back: source address and port, with both checksums.
-        EmitChecksumOffset(p);
-        p.MovReg(R1, R6).Mov(R2, 24).MovReg(R3, R8).Load(BpfOp.W, R4, R9, 0).Mov(R5, 4).Call(BpfOp.L3CsumReplace);
-        p.MovReg(R1, R6).MovReg(R2, R7).MovReg(R3, R8).Load(BpfOp.W, R4, R9, 0)
-            .Load(BpfOp.DW, R5, Fp, ChecksumFlags).Or(R5, BpfOp.CsumPseudoHeader | 4).Call(BpfOp.L4CsumReplace);
-        p.Load(BpfOp.W, R4, R9, 0).Store(BpfOp.W, Fp, Scratch, R4);
-        p.MovReg(R1, R6).Mov(R2, 26).MovReg(R3, Fp).Add(R3, Scratch).Mov(R4, 4).Mov(R5, 0).Call(BpfOp.SkbStoreBytes);
-        p.MovReg(R1, R6).MovReg(R2, R7).Load(BpfOp.H, R3, Fp, FlowKey + 10).Load(BpfOp.H, R4, R9, 4)
-            .Load(BpfOp.DW, R5, Fp, ChecksumFlags).Or(R5, 2).Call(BpfOp.L4CsumReplace);
-        p.Load(BpfOp.H, R4, R9, 4).Store(BpfOp.H, Fp, Scratch, R4);
-        p.MovReg(R1, R6).Mov(R2, 34).MovReg(R3, Fp).Add(R3, Scratch).Mov(R4, 2).Mov(R5, 0).Call(BpfOp.SkbStoreBytes);
+        EmitRewrite(p, addressOffset: 26, portOffset: 34, oldPort: FlowKey + 10);
 
         // Out of the interface the flow came in on; the kernel fills in the MACs of the route's next hop.
         p.Load(BpfOp.W, R1, R9, 8).Mov(R2, 0).Mov(R3, 0).Mov(R4, 0).Call(BpfOp.RedirectNeigh).Exit();
@@ -173,6 +155,25 @@ internal static class FastPathPrograms
         p.Load(BpfOp.B, R7, R2, 23).JumpIfEqual(R7, 6, "l4");                            // TCP
         p.JumpIfNotEqual(R7, 17, "next");                                                // or UDP
         p.Label("l4");
+    }
+
+    /// <summary>
+    /// Rewrites one address and port of the packet, fixing the IP checksum and the L4 one (pseudo-header included):
+    /// the old address is in R8 and the old port in the stack slot <paramref name="oldPort"/>; the new address and port
+    /// are the first fields of the map value R9 points to (be32 at 0, be16 at 4).
+    /// </summary>
+    private static void EmitRewrite(BpfProgramBuilder p, short addressOffset, short portOffset, short oldPort)
+    {
+        EmitChecksumOffset(p);                                                           // R7 = L4 checksum offset
+        p.MovReg(R1, R6).Mov(R2, 24).MovReg(R3, R8).Load(BpfOp.W, R4, R9, 0).Mov(R5, 4).Call(BpfOp.L3CsumReplace);
+        p.MovReg(R1, R6).MovReg(R2, R7).MovReg(R3, R8).Load(BpfOp.W, R4, R9, 0)
+            .Load(BpfOp.DW, R5, Fp, ChecksumFlags).Or(R5, BpfOp.CsumPseudoHeader | 4).Call(BpfOp.L4CsumReplace);
+        p.Load(BpfOp.W, R4, R9, 0).Store(BpfOp.W, Fp, Scratch, R4);
+        p.MovReg(R1, R6).Mov(R2, addressOffset).MovReg(R3, Fp).Add(R3, Scratch).Mov(R4, 4).Mov(R5, 0).Call(BpfOp.SkbStoreBytes);
+        p.MovReg(R1, R6).MovReg(R2, R7).Load(BpfOp.H, R3, Fp, oldPort).Load(BpfOp.H, R4, R9, 4)
+            .Load(BpfOp.DW, R5, Fp, ChecksumFlags).Or(R5, 2).Call(BpfOp.L4CsumReplace);
+        p.Load(BpfOp.H, R4, R9, 4).Store(BpfOp.H, Fp, Scratch, R4);
+        p.MovReg(R1, R6).Mov(R2, portOffset).MovReg(R3, Fp).Add(R3, Scratch).Mov(R4, 2).Mov(R5, 0).Call(BpfOp.SkbStoreBytes);
     }
 
     /// <summary>R7 = offset of the L4 checksum; the stack slot gets the extra checksum flags (UDP's "0 means none").</summary>
