@@ -46,6 +46,10 @@ internal static class SpecValidator
         {
             throw Fail("process.selinuxLabel", $"\"{process.SelinuxLabel}\": flotilla-runtime does not apply SELinux labels");
         }
+        if (!string.IsNullOrEmpty(spec.Linux?.MountLabel))
+        {
+            throw Fail("linux.mountLabel", $"\"{spec.Linux.MountLabel}\": flotilla-runtime does not apply SELinux labels");
+        }
         var cwd = process.Cwd ?? "/";
         if (!cwd.StartsWith('/'))
         {

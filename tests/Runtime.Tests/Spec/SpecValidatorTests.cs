@@ -27,6 +27,7 @@ public sealed class SpecValidatorTests
     [InlineData("\"args\":[\"/bin/true\"]", "\"args\":[\"/bin/true\"],\"selinuxLabel\":\"system_u:system_r:container_t:s0\"", "does not apply SELinux")]
     [InlineData("\"uidMappings\":[]", "\"uidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":10}]", "only allowed with a new user namespace")]
     [InlineData("\"uidMappings\":[]", "\"cgroupsPath\":\"/a/../../b\",\"uidMappings\":[]", "cgroupsPath")]
+    [InlineData("\"uidMappings\":[]", "\"mountLabel\":\"system_u:object_r:container_file_t:s0\",\"uidMappings\":[]", "linux.mountLabel")]
     [InlineData("\"uidMappings\":[]", "\"resources\":{\"pids\":{\"limit\":-7}},\"uidMappings\":[]", "pids.limit")]
     [InlineData("\"uidMappings\":[]", "\"resources\":{\"cpu\":{\"shares\":1}},\"uidMappings\":[]", "cpu.shares")]
     [InlineData("\"uidMappings\":[]", "\"resources\":{\"cpu\":{\"cpus\":\"0-1;rm\"}},\"uidMappings\":[]", "cpu.cpus")]
