@@ -17,6 +17,7 @@ packages=(
   linux-perf        # bench/gateway.sh: syscalls and context switches per proxied request
   nginx-light       # gateway benchmark reference
   zstd jq curl ca-certificates bc
+  gcc libc6-dev zlib1g-dev  # NativeAOT links the runtime (static: libc.a), the agent and the CLI with them
 )
 
 missing=()
