@@ -112,12 +112,6 @@ public sealed class NetworkedHosts : IAsyncDisposable
         foreach (var agent in _agents)
         {
             await agent.DisposeAsync();
-            // An agent removes its pins with its last published port; one killed before that leaves them.
-            var pins = Path.Combine(FastPathPinRoot, agent.NodeId);
-            if (Directory.Exists(pins))
-            {
-                Directory.Delete(pins, recursive: true);
-            }
         }
 
         if (_forwarder is not null)
