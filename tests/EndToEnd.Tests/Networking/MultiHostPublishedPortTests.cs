@@ -1,5 +1,6 @@
 using System.Globalization;
 using Flotilla.TestSupport;
+using Flotilla.TestSupport.Agents;
 using Flotilla.TestSupport.Images;
 
 namespace Flotilla.EndToEnd.Tests.Networking;
@@ -74,7 +75,7 @@ public sealed class MultiHostPublishedPortTests
     /// <summary>The tcx links the agent's fast path pinned (ingress-&lt;interface&gt;-&lt;index&gt;, reply-&lt;veth&gt;-&lt;index&gt;).</summary>
     private static List<string> PinnedLinks(string nodeId)
     {
-        var directory = Path.Combine(NetworkedHosts.FastPathPinRoot, nodeId, "links");
+        var directory = Path.Combine(AgentProcess.FastPathPinRoot, nodeId, "links");
         return Directory.Exists(directory) ? Directory.GetFiles(directory).Select(p => Path.GetFileName(p)).ToList() : [];
     }
 

@@ -36,9 +36,6 @@ public sealed class NetworkedHosts : IAsyncDisposable
 
     public string BusyboxImage { get; private set; } = "";
 
-    /// <summary>Where the agents pin their eBPF fast path, one directory per node id.</summary>
-    public const string FastPathPinRoot = "/sys/fs/bpf/flotilla";
-
     /// <summary>The host port range agents choose from (<c>-p 80</c>, <c>-P</c>).</summary>
     public static (int Start, int End) HostPortRange => (21000, 21099);
 

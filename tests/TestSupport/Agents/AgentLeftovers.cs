@@ -22,7 +22,7 @@ internal static class AgentLeftovers
 
         await RemoveCgroupsAsync(nodeId);
         // An agent removes its eBPF fast-path pins with its last published port; one stopped before that leaves them.
-        var pins = Path.Combine("/sys/fs/bpf/flotilla", nodeId);
+        var pins = Path.Combine(AgentProcess.FastPathPinRoot, nodeId);
         if (Directory.Exists(pins))
         {
             Directory.Delete(pins, recursive: true);

@@ -109,6 +109,9 @@ public sealed class AgentProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Where agents pin their eBPF fast path by default, one directory per node id.</summary>
+    public const string FastPathPinRoot = "/sys/fs/bpf/flotilla";
+
     /// <summary>Runs the real docker CLI against this agent's socket (from the test's namespace: the socket is a file).</summary>
     public Task<ProcessResult> DockerAsync(params string[] arguments) =>
         ProcessRunner.RunAsync("docker", ["-H", $"unix://{SocketPath}", .. arguments], timeout: TimeSpan.FromSeconds(90));
